@@ -1,0 +1,141 @@
+/**
+ * Rebuilds text lines from glyph positions: glyphs sharing a baseline (±1 pt)
+ * form a row; a row is cut where the gap between glyphs is wide and the same
+ * x position is empty in the neighbouring rows too (a column gutter), so a
+ * loosely justified line stays whole.
+ */
+import { isSpace } from './chars.ts';
+import { modeRounded } from './stats.ts';
+import type { Glyph, Line } from './types.ts';
+
+const BASELINE_TOLERANCE = 1.0;
+/** Gaps wider than this (in em) are candidate column gutters. */
+const SPLIT_GAP_EM = 0.6;
+
+interface Row {
+  y: number;
+  glyphs: Glyph[];
+}
+
+/** Folds zero-width glyphs (ligature parts, combining marks) into the glyph before them. */
+export function foldZeroWidth(glyphs: Glyph[]): Glyph[] {
+  const out: Glyph[] = [];
+  for (const g of glyphs) {
+    const prev = out[out.length - 1];
+    const w = g.x1 - g.x0;
+    if (
+      prev &&
+      w < 0.05 * g.size &&
+      Math.abs(prev.y - g.y) <= BASELINE_TOLERANCE &&
+      g.x0 >= prev.x0 - 0.1 * g.size &&
+      g.x0 <= prev.x1 + 0.1 * g.size
+    ) {
+      prev.ch += g.ch;
+      continue;
+    }
+    out.push({ ...g });
+  }
+  return out;
+}
+
+function buildRows(glyphs: Glyph[]): Row[] {
+  const sorted = glyphs.filter((g) => g.horizontal).sort((a, b) => a.y - b.y || a.x0 - b.x0);
+  const rows: Row[] = [];
+  let cur: Row | null = null;
+  for (const g of sorted) {
+    if (cur && g.y - cur.y <= BASELINE_TOLERANCE) cur.glyphs.push(g);
+    else {
+      cur = { y: g.y, glyphs: [g] };
+      rows.push(cur);
+    }
+  }
+  for (const r of rows) {
+    r.glyphs.sort((a, b) => a.x0 - b.x0 || a.x - b.x);
+    r.y = r.glyphs.reduce((s, g) => s + g.y, 0) / r.glyphs.length;
+  }
+  return rows;
+}
+
+function similarSize(a: number, b: number): boolean {
+  return a / b < 1.25 && b / a < 1.25;
+}
+
+/** Is the x position `mid` covered by text in most neighbouring rows that have text on both sides of it? */
+function coveredByNeighbours(rows: Row[], self: number, mid: number, size: number): boolean {
+  const y = rows[self]!.y;
+  let spanning = 0;
+  let covering = 0;
+  for (let i = self - 1; i >= 0 && y - rows[i]!.y <= 4 * size; i--) tally(rows[i]!);
+  for (let i = self + 1; i < rows.length && rows[i]!.y - y <= 4 * size; i++) tally(rows[i]!);
+  return spanning > 0 && covering * 2 >= spanning;
+
+  function tally(row: Row): void {
+    const gs = row.glyphs.filter((g) => similarSize(g.size, size) && !isSpace(g.ch));
+    if (gs.length === 0) return;
+    const left = gs.some((g) => g.x0 < mid);
+    const right = gs.some((g) => g.x1 > mid);
+    if (!left || !right) return;
+    spanning++;
+    const tol = 0.1 * size;
+    if (gs.some((g) => g.x0 - tol <= mid && mid <= g.x1 + tol)) covering++;
+  }
+}
+
+function trimSpaces(glyphs: Glyph[]): Glyph[] {
+  let s = 0;
+  let e = glyphs.length;
+  while (s < e && isSpace(glyphs[s]!.ch)) s++;
+  while (e > s && isSpace(glyphs[e - 1]!.ch)) e--;
+  return glyphs.slice(s, e);
+}
+
+/** Builds the lines of one page; sets `glyph.line` on the glyphs it uses. */
+export function rebuildLines(page: number, glyphs: Glyph[]): Line[] {
+  const rows = buildRows(glyphs);
+  const segments: Glyph[][] = [];
+  rows.forEach((row, ri) => {
+    let seg: Glyph[] = [];
+    let reach = -Infinity;
+    for (const g of row.glyphs) {
+      const prev = seg.length ? seg[seg.length - 1]! : null;
+      if (prev) {
+        const size = Math.max(prev.size, g.size);
+        const gap = g.x0 - reach;
+        if (gap > SPLIT_GAP_EM * size && !coveredByNeighbours(rows, ri, (g.x0 + reach) / 2, size)) {
+          segments.push(seg);
+          seg = [];
+          reach = -Infinity;
+        }
+      }
+      seg.push(g);
+      reach = Math.max(reach, g.x1);
+    }
+    if (seg.length) segments.push(seg);
+  });
+
+  const lines: Line[] = [];
+  for (const raw of segments) {
+    const gs = trimSpaces(raw);
+    if (gs.length === 0) continue;
+    const index = lines.length;
+    for (const g of gs) g.line = index;
+    const visible = gs.filter((g) => !isSpace(g.ch));
+    const size = modeRounded(visible.map((g) => g.size), 0.1) ?? gs[0]!.size;
+    lines.push({
+      page,
+      index,
+      glyphs: gs,
+      text: gs.map((g) => (isSpace(g.ch) ? ' ' : g.ch)).join(''),
+      x0: gs[0]!.x0,
+      x1: Math.max(...gs.map((g) => g.x1)),
+      baseline: visible.reduce((s, g) => s + g.y, 0) / visible.length,
+      size,
+      column: -1,
+      row: -1,
+      full: false,
+      paragraphStart: false,
+      paragraphEnd: false,
+    });
+  }
+  return lines;
+}

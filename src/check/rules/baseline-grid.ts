@@ -1,0 +1,80 @@
+/**
+ * Rule: body lines sit on one baseline grid across the page's columns.
+ * Body size = the page's dominant font size. Pitch = the most common
+ * distance between neighbouring body-line baselines within a column. The
+ * grid's origin is the phase that puts the most body lines on the grid;
+ * a line more than 0.5 pt off its nearest grid line is off the grid.
+ */
+import { lineRef } from '../line-ref.ts';
+import { modeRounded, percent, round } from '../stats.ts';
+import type { BaselineGridSection, Line, PageLayout } from '../types.ts';
+
+export const GRID_TOLERANCE_PT = 0.5;
+const EXAMPLES = 20;
+
+export function emptyBaselineGrid(): BaselineGridSection {
+  return { tolerancePt: GRID_TOLERANCE_PT, bodyLines: 0, offGrid: 0, percentOffGrid: null, pages: [], examples: [] };
+}
+
+function isBody(line: Line, bodySize: number): boolean {
+  return Math.abs(line.size - bodySize) <= 0.03 * bodySize;
+}
+
+export function checkBaselineGrid(layout: PageLayout): BaselineGridSection {
+  const out = emptyBaselineGrid();
+  const bodySize = layout.bodySize;
+  const page = { page: layout.page, bodySize, pitch: null as number | null, origin: null as number | null, bodyLines: 0, offGrid: 0 };
+  out.pages.push(page);
+  if (bodySize === null) return out;
+
+  const body: Line[] = [];
+  const diffs: number[] = [];
+  for (const c of layout.columns) {
+    const ls = c.lines.map((i) => layout.lines[i]!).filter((l) => isBody(l, bodySize));
+    if (ls.length < 2) continue;
+    body.push(...ls);
+    for (let i = 1; i < ls.length; i++) {
+      const d = ls[i]!.baseline - ls[i - 1]!.baseline;
+      if (d >= 0.8 * bodySize && d <= 3 * bodySize) diffs.push(d);
+    }
+  }
+  const pitch = modeRounded(diffs, 0.05);
+  if (pitch === null || body.length === 0) return out;
+
+  const phaseOf = (y: number) => ((y % pitch) + pitch) % pitch;
+  const distance = (y: number, origin: number) => {
+    const p = Math.abs(phaseOf(y) - phaseOf(origin));
+    return Math.min(p, pitch - p);
+  };
+  let best = { origin: body[0]!.baseline, count: -1 };
+  for (const l of body) {
+    const count = body.filter((m) => distance(m.baseline, l.baseline) <= GRID_TOLERANCE_PT).length;
+    if (count > best.count) best = { origin: l.baseline, count };
+  }
+  page.pitch = round(pitch, 2);
+  page.origin = round(best.origin, 2);
+  page.bodyLines = body.length;
+  for (const l of body) {
+    const d = distance(l.baseline, best.origin);
+    if (d > GRID_TOLERANCE_PT) {
+      page.offGrid++;
+      if (out.examples.length < EXAMPLES) out.examples.push({ ...lineRef(layout, l), offsetPt: round(d, 2) });
+    }
+  }
+  out.bodyLines = page.bodyLines;
+  out.offGrid = page.offGrid;
+  out.percentOffGrid = percent(out.offGrid, out.bodyLines);
+  return out;
+}
+
+export function mergeBaselineGrid(parts: BaselineGridSection[]): BaselineGridSection {
+  const out = emptyBaselineGrid();
+  for (const p of parts) {
+    out.bodyLines += p.bodyLines;
+    out.offGrid += p.offGrid;
+    out.pages.push(...p.pages);
+    for (const e of p.examples) if (out.examples.length < EXAMPLES) out.examples.push(e);
+  }
+  out.percentOffGrid = percent(out.offGrid, out.bodyLines);
+  return out;
+}

@@ -1,0 +1,47 @@
+/** `banmian build`: argument parsing and output only; the work is in pipeline/. */
+import { parseArgs } from 'node:util';
+import { formatDiagnostic, UsageError } from '../diagnostics/index.ts';
+import { build } from '../pipeline/index.ts';
+
+export const BUILD_HELP = `Usage: banmian build <input> [--out DIR] [--json] [--chrome PATH] [--allow-remote-images]
+
+Typesets a manuscript and prints its pages to PDF.
+  <input>                a manuscript folder (edition.yaml + article files) or one .md file
+  --out DIR              where the PDFs go (default: dist)
+  --json                 print one JSON object: { ok, outputs, diagnostics }
+  --chrome PATH          the Chrome/Chromium to drive (default: BANMIAN_CHROME, then chromium on the PATH)
+  --allow-remote-images  fetch http(s) images named in the manuscript (off by default)
+
+Exit status: 0 built (warnings allowed), 1 the manuscript has errors, 2 wrong usage.`;
+
+export async function buildCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string', default: 'dist' },
+      json: { type: 'boolean', default: false },
+      chrome: { type: 'string' },
+      'allow-remote-images': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(BUILD_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`build takes one input, got ${positionals.length}\n\n${BUILD_HELP}`);
+  const result = await build(positionals[0]!, {
+    outDir: values.out!,
+    chrome: values.chrome,
+    allowRemoteImages: values['allow-remote-images'],
+  });
+  if (values.json) {
+    console.log(JSON.stringify({ ok: result.ok, outputs: result.outputs, diagnostics: result.diagnostics }, null, 2));
+  } else {
+    for (const d of result.diagnostics) console.error(formatDiagnostic(d));
+    for (const o of result.outputs) console.log(o.path);
+    if (!result.ok) console.error(`build failed: ${result.diagnostics.filter((d) => d.severity === 'error').length} error(s); no PDF was written`);
+  }
+  return result.ok ? 0 : 1;
+}

@@ -1,0 +1,59 @@
+/**
+ * Identify an image file from its bytes and read its pixel size, so figures can
+ * be sized on the grid before the browser sees them. Refuses what is not an
+ * image a browser can print.
+ */
+export interface ImageInfo {
+  type: 'png' | 'jpeg' | 'gif' | 'webp' | 'svg';
+  width: number;
+  height: number;
+}
+
+export function readImageInfo(bytes: Uint8Array): ImageInfo | { error: string } {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (b.length >= 24 && b.readUInt32BE(0) === 0x89504e47 && b.readUInt32BE(4) === 0x0d0a1a0a) {
+    if (b.toString('ascii', 12, 16) !== 'IHDR') return { error: 'a PNG file without an IHDR header (damaged)' };
+    const width = b.readUInt32BE(16);
+    const height = b.readUInt32BE(20);
+    if (!width || !height) return { error: 'a PNG file with zero size (damaged)' };
+    if (b.length < 45) return { error: 'a truncated PNG file' };
+    return { type: 'png', width, height };
+  }
+  if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) {
+    let i = 2;
+    while (i + 9 < b.length) {
+      if (b[i] !== 0xff) return { error: 'a damaged JPEG file' };
+      const marker = b[i + 1]!;
+      const length = b.readUInt16BE(i + 2);
+      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+        return { type: 'jpeg', height: b.readUInt16BE(i + 5), width: b.readUInt16BE(i + 7) };
+      }
+      i += 2 + length;
+    }
+    return { error: 'a truncated JPEG file (no frame header)' };
+  }
+  if (b.length >= 10 && b.toString('ascii', 0, 3) === 'GIF') {
+    return { type: 'gif', width: b.readUInt16LE(6), height: b.readUInt16LE(8) };
+  }
+  if (b.length >= 30 && b.toString('ascii', 0, 4) === 'RIFF' && b.toString('ascii', 8, 12) === 'WEBP') {
+    const chunk = b.toString('ascii', 12, 16);
+    if (chunk === 'VP8X') return { type: 'webp', width: 1 + b.readUIntLE(24, 3), height: 1 + b.readUIntLE(27, 3) };
+    if (chunk === 'VP8 ') return { type: 'webp', width: b.readUInt16LE(26) & 0x3fff, height: b.readUInt16LE(28) & 0x3fff };
+    if (chunk === 'VP8L') {
+      const bits = b.readUInt32LE(21);
+      return { type: 'webp', width: (bits & 0x3fff) + 1, height: ((bits >> 14) & 0x3fff) + 1 };
+    }
+    return { error: 'a WebP file of an unknown kind' };
+  }
+  const head = b.toString('utf8', 0, Math.min(b.length, 2048));
+  if (/<svg[\s>]/.test(head)) {
+    const vb = /viewBox\s*=\s*["']\s*[-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)[\s,]+([\d.]+)/.exec(head);
+    const w = /\swidth\s*=\s*["']([\d.]+)/.exec(head);
+    const h = /\sheight\s*=\s*["']([\d.]+)/.exec(head);
+    const width = Number(w?.[1] ?? vb?.[1] ?? 0);
+    const height = Number(h?.[1] ?? vb?.[2] ?? 0);
+    if (!width || !height) return { error: 'an SVG without width/height or viewBox' };
+    return { type: 'svg', width, height };
+  }
+  return { error: 'not an image (PNG, JPEG, GIF, WebP or SVG expected)' };
+}

@@ -1,0 +1,3 @@
+export * from './load-manuscript.ts';
+export * from './read-text.ts';
+export * from './image-info.ts';

@@ -1,0 +1,89 @@
+/**
+ * Read a manuscript file as text, refusing what is not UTF-8 text with a
+ * message that says where the problem is and what to do.
+ */
+import { readFile } from 'node:fs/promises';
+import { diagnostic, type Diagnostic } from '../diagnostics/index.ts';
+
+export type TextResult = { text: string; diagnostics: Diagnostic[] } | { text: undefined; diagnostics: Diagnostic[] };
+
+export async function readManuscriptText(path: string, displayPath: string): Promise<TextResult> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const what = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code})`;
+    return fail(displayPath, undefined, 'file-missing', `${what}; check the path`);
+  }
+  return decodeManuscript(bytes, displayPath);
+}
+
+export function decodeManuscript(bytes: Uint8Array, displayPath: string): TextResult {
+  // UTF-16 with a byte-order mark is unambiguous: decode it.
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return ok(new TextDecoder('utf-16le').decode(bytes.subarray(2)));
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return ok(new TextDecoder('utf-16be').decode(bytes.subarray(2)));
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) {
+    const pos = position(bytes, nul);
+    const utf16 = looksUtf16(bytes);
+    return fail(
+      displayPath,
+      pos,
+      'not-text',
+      utf16
+        ? 'looks like UTF-16 text without a byte-order mark; save the file as UTF-8'
+        : 'contains a NUL byte: this is a binary file, not Markdown text; save the manuscript as UTF-8 text',
+    );
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    return fail(displayPath, position(bytes, bad), 'not-utf8', 'is not valid UTF-8 (GBK or another encoding?); save the file as UTF-8');
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return ok(text);
+}
+
+function ok(text: string): TextResult {
+  return { text: text.replace(/\r\n?/g, '\n'), diagnostics: [] };
+}
+
+function fail(file: string, pos: { line: number; column: number } | undefined, ruleId: string, message: string): TextResult {
+  return { text: undefined, diagnostics: [diagnostic(file, pos, 'error', ruleId, message)] };
+}
+
+function looksUtf16(bytes: Uint8Array): boolean {
+  let zeros = 0;
+  const n = Math.min(bytes.length, 512);
+  for (let i = 0; i < n; i++) if (bytes[i] === 0) zeros++;
+  return zeros > n / 4 && zeros < (n * 3) / 4;
+}
+
+function position(bytes: Uint8Array, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    if (bytes[i] === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  // column in characters: decode the line prefix leniently
+  const prefix = new TextDecoder('utf-8').decode(bytes.subarray(lineStart, offset));
+  return { line, column: [...prefix].length + 1 };
+}
+
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    const need = b < 0x80 ? 0 : b >= 0xc2 && b < 0xe0 ? 1 : b >= 0xe0 && b < 0xf0 ? 2 : b >= 0xf0 && b < 0xf5 ? 3 : -1;
+    if (need < 0) return i;
+    for (let k = 1; k <= need; k++) if (((bytes[i + k] ?? 0) & 0xc0) !== 0x80) return i;
+    i += need + 1;
+  }
+  return 0;
+}

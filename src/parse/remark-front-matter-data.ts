@@ -1,0 +1,32 @@
+/**
+ * remark plugin: validate the YAML front matter against the article schema and
+ * put it on `file.data.frontMatter`. Problems become messages with positions.
+ * Must run after remark-frontmatter (it reads the `yaml` node that plugin makes).
+ */
+import type { Root, Yaml } from 'mdast';
+import type { VFile } from 'vfile';
+import { ArticleFrontMatterSchema, parseYaml, type ArticleFrontMatter } from '../config/index.ts';
+
+declare module 'vfile' {
+  interface DataMap {
+    frontMatter: ArticleFrontMatter;
+  }
+}
+
+export default function remarkFrontMatterData() {
+  return (tree: Root, file: VFile) => {
+    const node = tree.children.find((n): n is Yaml => n.type === 'yaml');
+    if (!node) {
+      file.data.frontMatter = ArticleFrontMatterSchema.parse({});
+      return;
+    }
+    // The YAML text starts on the line after the opening `---`.
+    const offset = node.position ? node.position.start.line : 1;
+    const result = parseYaml(node.value, ArticleFrontMatterSchema, file.path, offset);
+    for (const d of result.diagnostics) {
+      const message = file.message(d.message, { place: { line: d.line ?? 1, column: d.column ?? 1 }, ruleId: d.ruleId, source: 'banmian' });
+      message.fatal = true;
+    }
+    file.data.frontMatter = result.value ?? ArticleFrontMatterSchema.parse({});
+  };
+}

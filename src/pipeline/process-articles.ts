@@ -1,0 +1,62 @@
+/**
+ * Run stage: every article through createProcessor, its messages turned into
+ * diagnostics. Images are read here (the only I/O the transform needs).
+ */
+import { readFile } from 'node:fs/promises';
+import { VFile } from 'vfile';
+import type { ArticleFrontMatter, Typography } from '../config/index.ts';
+import type { Diagnostic, Severity } from '../diagnostics/index.ts';
+import { readImageInfo, type ArticleRef, type ImageInfo } from '../parse/index.ts';
+import { createProcessor } from '../transform/index.ts';
+
+export interface ProcessedArticle {
+  ref: ArticleRef;
+  frontMatter: ArticleFrontMatter & { title: string };
+  html: string;
+}
+
+export interface ProcessOptions {
+  root: string;
+  typography: Typography;
+  allowRemoteImages?: boolean;
+}
+
+export async function loadImage(file: string): Promise<ImageInfo | { error: string }> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { error: code === 'ENOENT' ? 'not found: check the path (relative to the article file)' : `cannot be read (${code})` };
+  }
+  return readImageInfo(bytes);
+}
+
+export async function processArticle(
+  ref: ArticleRef,
+  options: ProcessOptions,
+): Promise<{ article: ProcessedArticle | undefined; diagnostics: Diagnostic[] }> {
+  const file = new VFile({ path: ref.path, value: ref.text });
+  const processor = createProcessor({
+    images: { root: options.root, loadImage, allowRemoteImages: options.allowRemoteImages },
+    typography: { ...options.typography, ...file.data.frontMatter?.typography },
+  });
+  let html = '';
+  try {
+    html = String(await processor.process(file));
+  } catch (error) {
+    const m = file.message(`could not be processed: ${(error as Error).message}`, { place: { line: 1, column: 1 }, ruleId: 'internal-error' });
+    m.fatal = true;
+  }
+  const diagnostics = file.messages.map((m): Diagnostic => ({
+    file: ref.display,
+    line: m.line ?? null,
+    column: m.column ?? null,
+    severity: (m.fatal === true ? 'error' : m.fatal === false ? 'warning' : 'info') as Severity,
+    ruleId: m.ruleId ?? 'banmian',
+    message: m.reason,
+  }));
+  const fm = file.data.frontMatter;
+  if (!fm?.title) return { article: undefined, diagnostics };
+  return { article: { ref, frontMatter: fm as ArticleFrontMatter & { title: string }, html }, diagnostics };
+}

@@ -1,0 +1,124 @@
+/**
+ * The one module that owns the browser's lifetime. One browser per build,
+ * launched lazily, closed exactly once on every path (errors and signals
+ * included); Chromium never outlives the build.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import puppeteer, { type Browser } from 'puppeteer-core';
+import { findChrome } from './find-chrome.ts';
+
+export interface BrowserOptions {
+  /** path of a Chrome/Chromium executable; default: see findChrome */
+  chrome?: string;
+  /** launch timeout, ms */
+  timeout?: number;
+}
+
+const LAUNCH_ARGS = [
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--no-default-browser-check',
+  '--disable-extensions',
+  '--disable-dev-shm-usage',
+  '--font-render-hinting=none',
+  '--disable-quic',
+];
+
+export class BrowserSession {
+  private browser: Browser | undefined;
+  private launching: Promise<Browser> | undefined;
+  private closing: Promise<void> | undefined;
+  private profileDir: string | undefined;
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    void this.close().finally(() => process.kill(process.pid, signal));
+  };
+
+  constructor(private readonly options: BrowserOptions = {}) {}
+
+  /** The running browser, launching it on first use (and again after a crash). */
+  async get(): Promise<Browser> {
+    if (this.closing) throw new Error('the browser session is closed');
+    if (this.browser?.connected) return this.browser;
+    this.launching ??= this.launch().finally(() => (this.launching = undefined));
+    return this.launching;
+  }
+
+  /** Drop a crashed or hung browser so the next get() starts a fresh one. */
+  async restart(): Promise<void> {
+    const old = this.browser;
+    this.browser = undefined;
+    if (old) await killBrowser(old);
+  }
+
+  /** Idempotent: every caller gets the same promise. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      process.off('SIGINT', this.onSignal);
+      process.off('SIGTERM', this.onSignal);
+      const launching = this.launching;
+      const browser = this.browser ?? (launching ? await launching.catch(() => undefined) : undefined);
+      this.browser = undefined;
+      if (browser) await killBrowser(browser);
+      if (this.profileDir) rmSync(this.profileDir, { recursive: true, force: true });
+    })();
+    return this.closing;
+  }
+
+  /** process id of the running Chromium, for tests that kill it */
+  pid(): number | undefined {
+    return this.browser?.process()?.pid;
+  }
+
+  private async launch(): Promise<Browser> {
+    const executablePath = findChrome(this.options.chrome);
+    this.profileDir ??= mkdtempSync(path.join(os.tmpdir(), 'banmian-chrome-'));
+    const args = [...LAUNCH_ARGS];
+    // Chromium's sandbox cannot start as root (containers, CI).
+    if (process.getuid?.() === 0 || process.env.BANMIAN_NO_SANDBOX === '1') args.push('--no-sandbox');
+    const browser = await puppeteer.launch({
+      executablePath,
+      headless: true,
+      args,
+      userDataDir: path.join(this.profileDir, String(Date.now())),
+      timeout: this.options.timeout ?? 30_000,
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+      protocolTimeout: 120_000,
+    });
+    if (process.listenerCount('SIGINT') === 0 || !process.listeners('SIGINT').includes(this.onSignal)) {
+      process.once('SIGINT', this.onSignal);
+      process.once('SIGTERM', this.onSignal);
+    }
+    this.browser = browser;
+    return browser;
+  }
+}
+
+async function killBrowser(browser: Browser): Promise<void> {
+  const proc = browser.process();
+  const timer = new Promise<void>((resolve) => setTimeout(resolve, 5_000).unref());
+  await Promise.race([browser.close().catch(() => undefined), timer]);
+  if (proc && proc.exitCode === null && proc.signalCode === null) {
+    try {
+      proc.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** Run `fn` with a fresh browser session that is closed afterwards, whatever happens. */
+export async function withBrowser<T>(options: BrowserOptions, fn: (session: BrowserSession) => Promise<T>): Promise<T> {
+  const session = new BrowserSession(options);
+  try {
+    return await fn(session);
+  } finally {
+    await session.close();
+  }
+}

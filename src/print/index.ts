@@ -1,0 +1,4 @@
+export * from './browser.ts';
+export * from './find-chrome.ts';
+export * from './page-server.ts';
+export * from './print-page.ts';

@@ -1,0 +1,78 @@
+/**
+ * What the print page may load. Every request goes through here: the page's
+ * own HTML, files under a few allowed roots (manuscript folder, template,
+ * bundled fonts), nothing else. Other requests — other files, http(s), data
+ * exfiltration through CSS url() — are refused and recorded.
+ */
+import { readFile, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import type { HTTPRequest } from 'puppeteer-core';
+
+export const ORIGIN = 'http://banmian.invalid';
+
+export interface Routes {
+  /** URL path → document text, e.g. "/page/1.html" */
+  documents: Record<string, string>;
+  /** URL prefix ("/fonts/noto-serif-sc/") → folder on disk */
+  roots: Record<string, string>;
+  /** generated text files, e.g. "/fonts/fonts.css" */
+  texts?: Record<string, string>;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.svg': 'image/svg+xml',
+};
+
+export interface ServedLog {
+  blocked: string[];
+  served: string[];
+}
+
+export function createRequestHandler(routes: Routes, log: ServedLog) {
+  return async (request: HTTPRequest): Promise<void> => {
+    const url = request.url();
+    try {
+      const body = await resolve(url, routes);
+      if (body) {
+        log.served.push(url);
+        await request.respond({ status: 200, contentType: body.type, body: body.data, headers: { 'Cache-Control': 'no-store' } });
+        return;
+      }
+    } catch {
+      /* fall through to blocked */
+    }
+    log.blocked.push(url.length > 200 ? `${url.slice(0, 200)}…` : url);
+    await request.abort('blockedbyclient').catch(() => undefined);
+  };
+}
+
+async function resolve(url: string, routes: Routes): Promise<{ type: string; data: Buffer | string } | undefined> {
+  if (!url.startsWith(`${ORIGIN}/`)) return undefined;
+  const pathname = decodeURIComponent(new URL(url).pathname);
+  if (pathname.includes('\0')) return undefined;
+  const doc = routes.documents[pathname];
+  if (doc !== undefined) return { type: TYPES['.html']!, data: doc };
+  const text = routes.texts?.[pathname];
+  if (text !== undefined) return { type: TYPES[path.extname(pathname)] ?? 'text/plain', data: text };
+  for (const [prefix, dir] of Object.entries(routes.roots)) {
+    if (!pathname.startsWith(prefix)) continue;
+    const file = path.resolve(dir, '.' + path.sep + pathname.slice(prefix.length));
+    const type = TYPES[path.extname(file).toLowerCase()];
+    if (!type) return undefined;
+    // Resolve symlinks too: a link inside the folder must not lead out of it.
+    const [realFile, realDir] = await Promise.all([realpath(file), realpath(dir)]);
+    const rel = path.relative(realDir, realFile);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+    return { type, data: await readFile(realFile) };
+  }
+  return undefined;
+}

@@ -1,0 +1,32 @@
+/**
+ * Templates are data: templates/<name>/{template.json, page.html, style.css}.
+ * Loading one validates its settings with the same schema module as the rest.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TemplateConfigSchema, type TemplateConfig } from '../config/index.ts';
+
+export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+
+export interface Template {
+  config: TemplateConfig;
+  dir: string;
+  pageHtml: string;
+}
+
+export function templateNames(): string[] {
+  return readdirSync(TEMPLATES_DIR).filter((n) => existsSync(path.join(TEMPLATES_DIR, n, 'template.json')));
+}
+
+export async function loadTemplate(name: string): Promise<Template | { error: string }> {
+  if (!/^[a-z0-9-]+$/i.test(name) || !existsSync(path.join(TEMPLATES_DIR, name, 'template.json'))) {
+    return { error: `unknown template "${name}": choose one of ${templateNames().join(', ')}` };
+  }
+  const dir = path.join(TEMPLATES_DIR, name);
+  const raw = JSON.parse(await readFile(path.join(dir, 'template.json'), 'utf8'));
+  const config = TemplateConfigSchema.parse(raw);
+  const pageHtml = await readFile(path.join(dir, 'page.html'), 'utf8');
+  return { config, dir, pageHtml };
+}

@@ -1,0 +1,59 @@
+/**
+ * The one place the Markdown → HTML pipeline is assembled. Order matters; the
+ * reason for each position is written beside it.
+ */
+import rehypeRaw from 'rehype-raw';
+import rehypeSanitize from 'rehype-sanitize';
+import rehypeStringify from 'rehype-stringify';
+import remarkFrontmatter from 'remark-frontmatter';
+import remarkGfm from 'remark-gfm';
+import remarkParse from 'remark-parse';
+import remarkRehype from 'remark-rehype';
+import { unified } from 'unified';
+import type { Typography } from '../config/index.ts';
+import remarkCjkSoftBreak from '../parse/remark-cjk-soft-break.ts';
+import remarkFrontMatterData from '../parse/remark-front-matter-data.ts';
+import remarkHeadlineFromHeading from '../parse/remark-headline-from-heading.ts';
+import rehypeDateline from './rehype/rehype-dateline.ts';
+import rehypeFigure from './rehype/rehype-figure.ts';
+import rehypeNewspaperBlocks from './rehype/rehype-newspaper-blocks.ts';
+import rehypeReportUnsafe from './rehype/rehype-report-unsafe.ts';
+import rehypeResolveImages, { type ResolveImagesOptions } from './rehype/rehype-resolve-images.ts';
+import { sanitizeSchema } from './rehype/sanitize-schema.ts';
+
+export interface ProcessorOptions {
+  /** image resolution; without it images are left as written (unit tests) */
+  images?: ResolveImagesOptions;
+  /** typography settings after template, edition and front matter are merged */
+  typography?: Typography;
+}
+
+export function createProcessor(options: ProcessorOptions = {}) {
+  const processor = unified()
+    // Syntax: CommonMark, then front matter (`---` YAML) and GFM tables/footnotes.
+    .use(remarkParse)
+    .use(remarkFrontmatter, ['yaml'])
+    .use(remarkGfm)
+    // Reads the `yaml` node remark-frontmatter made; everything below may read file.data.frontMatter.
+    .use(remarkFrontMatterData)
+    // Needs the front matter: the first `#` is the title only when front matter has none.
+    .use(remarkHeadlineFromHeading)
+    // Before remark-rehype: soft breaks are still "\n" inside text nodes here.
+    .use(remarkCjkSoftBreak)
+    // Raw HTML is carried over as `raw` nodes, parsed by rehype-raw, then sanitized.
+    .use(remarkRehype, { allowDangerousHtml: true, footnoteLabel: '注释', footnoteBackLabel: '返回正文', clobberPrefix: '' })
+    // (clobberPrefix '': rehype-sanitize adds the `user-content-` prefix to ids itself)
+    .use(rehypeRaw)
+    // Must see the raw elements before rehype-sanitize removes them, to report them with positions.
+    .use(rehypeReportUnsafe, sanitizeSchema)
+    .use(rehypeSanitize, sanitizeSchema)
+    // After sanitize: the classes and elements added from here on are ours and must survive.
+    .use(rehypeFigure)
+    .use(rehypeNewspaperBlocks)
+    // Before the typography plugins: the dateline is text they must see.
+    .use(rehypeDateline);
+  // Images after figures: a missing image still leaves its figure and caption in place.
+  if (options.images) processor.use(rehypeResolveImages, options.images);
+  // CJK typography plugins (punctuation, spacing spans) go last: they read the final text.
+  return processor.use(rehypeStringify);
+}

@@ -1,0 +1,1 @@
+export { createProcessor, type ProcessorOptions } from './create-processor.ts';
