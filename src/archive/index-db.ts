@@ -71,7 +71,6 @@ export function openIndex(root: string, opts: { readonly?: boolean } = {}): Data
   const file = path.join(root, DB_NAME);
   const db = opts.readonly ? new Db(file, { readonly: true, fileMustExist: true }) : new Db(file);
   if (!opts.readonly) {
-    db.pragma('journal_mode = WAL');
     db.pragma('busy_timeout = 10000');
     db.exec(SCHEMA);
   }

@@ -10,6 +10,9 @@ const HELP = `Usage: banmian <command> [options]
 Commands:
   build <input>      typeset a manuscript folder or .md file into PDF pages
   check <pdf>        check a PDF's typography against clreq, line by line
+  proof <input>      proof PDFs (校样) with findings marked, and a proof report
+  preview <input>    live preview on 127.0.0.1, re-laid out on every save
+  archive <input>    store an edition in an archive; archive search / verify
 
 Run "banmian <command> --help" for a command's options.`;
 
@@ -18,6 +21,9 @@ type Command = (argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   build: async () => buildCommand,
   check: async () => (await import('../check/index.ts')).runCheckCommand,
+  proof: async () => (await import('../proof/index.ts')).runProofCommand,
+  preview: async () => (await import('../preview/index.ts')).runPreviewCommand,
+  archive: async () => (await import('./archive-command.ts')).archiveCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

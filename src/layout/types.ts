@@ -1,6 +1,9 @@
 /** What the pipeline passes into the in-page engine and gets back. Plain data only. */
+import type { TypesetOptions } from './browser/typography/index.ts';
+
 export interface LayoutOptions {
   pageLabel: string;
+  typography: TypesetOptions;
   pageHeightPx: number;
   marginBottomPx: number;
   pitchPx: number;

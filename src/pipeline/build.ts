@@ -21,6 +21,7 @@ import {
   pageGeometry,
   renderPageDocument,
   type ArticleForPage,
+  TEMPLATES_DIR,
   type Template,
 } from '../template/index.ts';
 import { processArticle, type ProcessedArticle } from './process-articles.ts';
@@ -109,6 +110,11 @@ export async function build(input: string, options: BuildOptions): Promise<Build
           source,
           options: {
             pageLabel: String(spec.number),
+            typography: {
+              hanLatinSpace: typography.hanLatinSpace ?? 0.25,
+              lineEndHalfWidth: typography.lineEndHalfWidth ?? true,
+              strictness: typography.strictness ?? 'basic',
+            },
             pageHeightPx: geometry.heightMm * pxPerMm,
             marginBottomPx: geometry.margin.bottom * pxPerMm,
             pitchPx: (geometry.linePitch * 96) / 72,
@@ -150,7 +156,7 @@ export async function build(input: string, options: BuildOptions): Promise<Build
 }
 
 export function printRoutes(root: string, template: Template): Omit<Routes, 'documents'> {
-  const roots: Record<string, string> = { '/manuscript/': root, '/template/': template.dir };
+  const roots: Record<string, string> = { '/manuscript/': root, '/template/': template.dir, '/shared/': path.join(TEMPLATES_DIR, '_shared') };
   for (const { pkg } of FONT_FACES) roots[`/fonts/${pkg.split('/')[1]}/`] = fontPackageDir(pkg);
   return { roots, texts: { '/fonts/fonts.css': fontsStylesheet() } };
 }

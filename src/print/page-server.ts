@@ -40,6 +40,11 @@ export interface ServedLog {
 export function createRequestHandler(routes: Routes, log: ServedLog) {
   return async (request: HTTPRequest): Promise<void> => {
     const url = request.url();
+    // Chromium asks for a favicon by itself; it is not the manuscript's doing.
+    if (url === `${ORIGIN}/favicon.ico`) {
+      await request.respond({ status: 404, body: '' }).catch(() => undefined);
+      return;
+    }
     try {
       const body = await resolve(url, routes);
       if (body) {

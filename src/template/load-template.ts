@@ -17,7 +17,7 @@ export interface Template {
 }
 
 export function templateNames(): string[] {
-  return readdirSync(TEMPLATES_DIR).filter((n) => existsSync(path.join(TEMPLATES_DIR, n, 'template.json')));
+  return readdirSync(TEMPLATES_DIR).filter((n) => !n.startsWith('_') && existsSync(path.join(TEMPLATES_DIR, n, 'template.json')));
 }
 
 export async function loadTemplate(name: string): Promise<Template | { error: string }> {

@@ -4,6 +4,7 @@
  * from Node. Entry point: globalThis.__banmian.layout(options).
  */
 import type { LayoutOptions, LayoutReport } from '../types.ts';
+import { typesetText } from './typography/index.ts';
 
 function layout(options: LayoutOptions): LayoutReport {
   const report: LayoutReport = { overset: [], underset: [], diagnostics: [] };
@@ -13,6 +14,7 @@ function layout(options: LayoutOptions): LayoutReport {
   for (const module of document.querySelectorAll<HTMLElement>('.bm-module')) {
     const body = module.querySelector<HTMLElement>('.bm-body');
     if (!body) continue;
+    typesetText(body, options.typography);
     const bottom = body.getBoundingClientRect().bottom + window.scrollY;
     if (bottom > limit - options.marginBottomPx) {
       const overflowPx = bottom - (limit - options.marginBottomPx);
