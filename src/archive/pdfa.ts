@@ -112,7 +112,10 @@ async function ghostscriptPdfa(src: string, dest: string, icc: string): Promise<
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'banmian-pdfa-'));
   try {
     const psString = icc.replace(/[\\()]/g, (c) => `\\${c}`);
-    const defText = (await fs.readFile(def, 'latin1')).replace(/\/ICCProfile\s*\([^)]*\)/, `/ICCProfile (${psString})`);
+    const defText = (await fs.readFile(def, 'latin1'))
+      .replace(/\/ICCProfile\s*\([^)]*\)/, `/ICCProfile (${psString})`)
+      // The sample sets the title to "Title"; keep the document's own Info instead.
+      .replace(/\[\s*\/Title\s*\([^)]*\)[^\n]*\n\s*\/DOCINFO\s+pdfmark/, '');
     const defPath = path.join(tmp, 'PDFA_def.ps');
     await fs.writeFile(defPath, defText, 'latin1');
     const r = await run(GS, [
@@ -342,7 +345,10 @@ export async function inspectPdfa(file: string, opts: { originalText?: string | 
       const xv = key === 'CreationDate' || key === 'ModDate' ? pdfDateToXmp(v) : xmlEscape(v);
       if (xmpValue === undefined || (xv !== undefined && !xmpValue.includes(xv))) problems.push(key);
     };
-    const tag = (name: string): string | undefined => new RegExp(`<${name}[^>]*>([\\s\\S]*?)</${name}>`).exec(xmp)?.[1];
+    // Both element (<pdf:Producer>x</pdf:Producer>) and attribute (pdf:Producer='x') forms occur.
+    const tag = (name: string): string | undefined =>
+      new RegExp(`<${name}[^>]*>([\\s\\S]*?)</${name}>`).exec(xmp)?.[1] ??
+      new RegExp(`\\s${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`).exec(xmp)?.slice(1).find((v) => v !== undefined);
     want('Title', tag('dc:title'));
     want('Producer', tag('pdf:Producer'));
     want('Creator', tag('xmp:CreatorTool'));

@@ -4,10 +4,13 @@
  */
 import { LineCounter, parseDocument, isMap, isScalar, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
+import { PAGE_SIZES } from './schema.ts';
 import { diagnostic, type Diagnostic } from '../diagnostics/index.ts';
 
 export interface YamlResult<T> {
   value: T | undefined;
+  /** the YAML as plain data, even when it does not match the schema (undefined when the syntax is broken) */
+  raw?: unknown;
   diagnostics: Diagnostic[];
 }
 
@@ -41,9 +44,9 @@ export function parseYaml<S extends z.ZodType>(
 
   const data = doc.toJS({ maxAliasCount: 100 }) ?? {};
   const result = schema.safeParse(data);
-  if (result.success) return { value: result.data, diagnostics };
+  if (result.success) return { value: result.data, raw: data, diagnostics };
 
-  for (const issue of result.error.issues) {
+  for (const issue of flattenIssues(result.error.issues, [])) {
     const path = issue.path as (string | number)[];
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeys(schema, path);
@@ -58,19 +61,135 @@ export function parseYaml<S extends z.ZodType>(
     }
     const place = valuePlace(doc, path, at);
     const name = path.length ? `"${path.join('.')}"` : 'the document';
-    diagnostics.push(diagnostic(file, place, 'error', 'schema-invalid', `${name}: ${describeIssue(issue)}`));
+    const value = doc.hasIn(path) ? (doc.getIn(path, false) as unknown) : undefined;
+    diagnostics.push(diagnostic(file, place, 'error', 'schema-invalid', `${name}: ${describeIssue(issue, schemaAt(schema, path), path, value)}`));
   }
   return { value: undefined, diagnostics };
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type') {
-    const received = (issue as { input?: unknown }).input;
-    if (received === undefined) return `is required (expected ${issue.expected})`;
-    return `expected ${issue.expected}, got ${typeof received === 'object' ? (Array.isArray(received) ? 'a list' : 'a mapping') : JSON.stringify(received)}`;
+/**
+ * A union whose value matched one branch's type but failed inside it (a
+ * placement mapping with a wrong `columns`) is reported at the inner problem,
+ * not as "wrong form" for the whole union.
+ */
+function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[]): z.core.$ZodIssue[] {
+  const out: z.core.$ZodIssue[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'invalid_union') {
+      const deeper = (issue.errors ?? []).find((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0));
+      if (deeper) {
+        out.push(...flattenIssues(deeper, path));
+        continue;
+      }
+    }
+    out.push({ ...issue, path } as z.core.$ZodIssue);
   }
-  if (issue.code === 'invalid_union') return 'has the wrong type or form; see the README for the allowed forms';
+  return out;
+}
+
+/** What a user should write, for keys whose form a type name does not explain. */
+const FORMS: Record<string, string> = {
+  authors: 'a name or a list of names (authors: 张三, or authors: [张三, 李四])',
+  keywords: 'a list of words (keywords: [公安, 株洲])',
+  size: `one of ${Object.keys(PAGE_SIZES).join(', ')}, or a size in millimetres ({ width: 390, height: 545 })`,
+  number: 'a page number (1) or a page label ("A1")',
+  continueOn: 'a page number (2) or a page label ("A2")',
+  date: 'a date written YYYY-MM-DD (2024-05-01)',
+  pages: 'a list of pages, each a mapping with number, name and articles',
+  articles: 'a list of article files (- lead.md), each a file name or a mapping with file: and placement keys',
+  typography: 'a mapping of typography settings (strictness, hanLatinSpace, lineEndHalfWidth, fullWidthPunctuation)',
+  margin: 'a mapping { top, right, bottom, left } in millimetres',
+};
+
+function expectedForm(schema: unknown, path: (string | number)[]): string {
+  const key = path[path.length - 1];
+  if (typeof key === 'string' && FORMS[key]) return FORMS[key]!;
+  if (typeof key === 'number' && path[path.length - 2] === 'articles') return 'a file name (lead.md) or a mapping with file: and placement keys';
+  if (typeof key === 'number' && path[path.length - 2] === 'pages') return 'a page: a mapping with number, name and articles';
+  return describeSchema(schema) ?? 'another form (see README "The manuscript format")';
+}
+
+/** A plain-words description of a zod schema: "a whole number", "true or false". */
+function describeSchema(schema: unknown, depth = 0): string | undefined {
+  const s = unwrapOptional(schema) as { def?: Record<string, unknown> } | undefined;
+  const def = s?.def;
+  if (!def || depth > 3) return undefined;
+  switch (def.type) {
+    case 'string':
+      return 'a text';
+    case 'number':
+      return (def.checks as { _zod?: { def?: { check?: string; format?: string } } }[] | undefined)?.some((c) => c._zod?.def?.format === 'safeint')
+        ? 'a whole number'
+        : 'a number';
+    case 'boolean':
+      return 'true or false';
+    case 'date':
+      return 'a date (YYYY-MM-DD)';
+    case 'enum':
+      return `one of ${Object.values(def.entries as Record<string, string>).join(', ')}`;
+    case 'array': {
+      const inner = describeSchema(def.element, depth + 1);
+      return inner ? `a list, each ${inner}` : 'a list';
+    }
+    case 'object':
+      return `a mapping with keys ${Object.keys(def.shape as object).join(', ')}`;
+    case 'union':
+      return (def.options as unknown[]).map((o) => describeSchema(o, depth + 1) ?? '?').join(', or ');
+    default:
+      return undefined;
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (value instanceof Date) return `the date ${value.toISOString().slice(0, 10)}`;
+  if (typeof value === 'object') return 'a mapping';
+  const text = JSON.stringify(value);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, schema: unknown, path: (string | number)[], value: unknown): string {
+  const form = expectedForm(schema, path);
+  if (issue.code === 'invalid_type' && value === undefined) return `is missing: write ${form}`;
+  if (issue.code === 'invalid_type' || issue.code === 'invalid_union') return `expected ${form}, got ${describeValue(value)}`;
+  if (issue.code === 'invalid_value') {
+    const values = (issue.values ?? []).map(String);
+    const near = typeof value === 'string' ? nearest(value, values) : undefined;
+    return `expected one of ${values.join(', ')}, got ${describeValue(value)}${near ? `: did you mean "${near}"?` : ''}`;
+  }
+  if (issue.code === 'invalid_format') return `${issue.message} (got ${describeValue(value)})`;
+  if (issue.code === 'too_small' || issue.code === 'too_big') {
+    const custom = !/^Too (small|big)/.test(issue.message);
+    if (custom) return issue.message;
+    const bound = issue.code === 'too_small' ? `at least ${issue.minimum}` : `at most ${issue.maximum}`;
+    if (issue.origin === 'string') return `must not be empty`;
+    return `must be ${bound}${issue.origin === 'array' ? ' items' : ''}, got ${describeValue(value)}`;
+  }
   return issue.message;
+}
+
+function schemaAt(schema: unknown, path: (string | number)[]): unknown {
+  let current: unknown = schema;
+  for (const step of path) {
+    const s = unwrap(current) as { def?: Record<string, unknown> } | undefined;
+    const def = s?.def;
+    if (!def) return undefined;
+    if (def.type === 'object') current = (def.shape as Record<string, unknown>)[String(step)];
+    else if (def.type === 'array') current = def.element;
+    else return undefined;
+  }
+  return current;
+}
+
+function unwrapOptional(schema: unknown): unknown {
+  let s = schema as { def?: { type?: string; innerType?: unknown } } | undefined;
+  for (let i = 0; i < 10 && s?.def; i++) {
+    if (s.def.type === 'optional' || s.def.type === 'default' || s.def.type === 'nullable') s = s.def.innerType as typeof s;
+    else break;
+  }
+  return s;
 }
 
 function firstLine(message: string): string {

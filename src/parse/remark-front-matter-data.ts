@@ -27,6 +27,11 @@ export default function remarkFrontMatterData() {
       const message = file.message(d.message, { place: { line: d.line ?? 1, column: d.column ?? 1 }, ruleId: d.ruleId, source: 'banmian' });
       message.fatal = true;
     }
-    file.data.frontMatter = result.value ?? ArticleFrontMatterSchema.parse({});
+    // Invalid front matter is already an error; keep a usable title so no second error follows from the first.
+    const raw = result.raw as { title?: unknown } | undefined;
+    file.data.frontMatter = result.value ?? {
+      ...ArticleFrontMatterSchema.parse({}),
+      title: typeof raw?.title === 'string' ? raw.title : '(front matter has errors)',
+    };
   };
 }

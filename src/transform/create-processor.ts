@@ -19,6 +19,7 @@ import rehypeFigure from './rehype/rehype-figure.ts';
 import rehypeNewspaperBlocks from './rehype/rehype-newspaper-blocks.ts';
 import rehypeReportUnsafe from './rehype/rehype-report-unsafe.ts';
 import rehypeResolveImages, { type ResolveImagesOptions } from './rehype/rehype-resolve-images.ts';
+import rehypeSourcePositions from './rehype/rehype-source-positions.ts';
 import { sanitizeSchema } from './rehype/sanitize-schema.ts';
 
 export interface ProcessorOptions {
@@ -26,6 +27,8 @@ export interface ProcessorOptions {
   images?: ResolveImagesOptions;
   /** typography settings after template, edition and front matter are merged */
   typography?: Typography;
+  /** proof/preview only: mark elements with data-source-line/-column (see rehype-source-positions) */
+  sourcePositions?: boolean;
 }
 
 export function createProcessor(options: ProcessorOptions = {}) {
@@ -55,5 +58,8 @@ export function createProcessor(options: ProcessorOptions = {}) {
   // Images after figures: a missing image still leaves its figure and caption in place.
   if (options.images) processor.use(rehypeResolveImages, options.images);
   // CJK typography plugins (punctuation, spacing spans) go last: they read the final text.
+  // Source positions after sanitize (which would drop data-* attributes it does not know) and after
+  // the plugins that add elements, so that every element with a position is marked.
+  if (options.sourcePositions) processor.use(rehypeSourcePositions);
   return processor.use(rehypeStringify);
 }

@@ -16,6 +16,22 @@ export function emptyBaselineGrid(): BaselineGridSection {
   return { tolerancePt: GRID_TOLERANCE_PT, bodyLines: 0, offGrid: 0, percentOffGrid: null, pages: [], examples: [] };
 }
 
+/** The grid origin (phase) within `pitch` holding the most baselines within ±tolerance. */
+function bestPhase(baselines: number[], pitch: number): { origin: number; count: number } {
+  const phases = baselines.map((y) => ((y % pitch) + pitch) % pitch).sort((a, b) => a - b);
+  const n = phases.length;
+  const ext = [...phases, ...phases.map((v) => v + pitch)];
+  let best = { origin: phases[0]!, count: 0 };
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    if (j < i) j = i;
+    while (j + 1 < i + n && ext[j + 1]! - ext[i]! <= 2 * GRID_TOLERANCE_PT) j++;
+    const count = j - i + 1;
+    if (count > best.count) best = { origin: (ext[i]! + ext[j]!) / 2, count };
+  }
+  return best;
+}
+
 function isBody(line: Line, bodySize: number): boolean {
   return Math.abs(line.size - bodySize) <= 0.03 * bodySize;
 }
@@ -38,19 +54,24 @@ export function checkBaselineGrid(layout: PageLayout): BaselineGridSection {
       if (d >= 0.8 * bodySize && d <= 3 * bodySize) diffs.push(d);
     }
   }
-  const pitch = modeRounded(diffs, 0.05);
-  if (pitch === null || body.length === 0) return out;
-
+  const mode = modeRounded(diffs, 0.05);
+  if (mode === null || body.length === 0) return out;
+  // Chromium snaps baselines to device pixels, so neighbouring diffs alternate
+  // (15.75/16.5 pt for 16 pt): search the pitch near the mode that puts the
+  // most lines on one grid.
+  const baselines = body.map((l) => l.baseline);
+  let best = { pitch: mode, origin: baselines[0]!, count: -1 };
+  for (let p = mode - 1; p <= mode + 1 + 1e-9; p += 0.01) {
+    const fit = bestPhase(baselines, p);
+    const better = fit.count > best.count || (fit.count === best.count && Math.abs(p - mode) < Math.abs(best.pitch - mode));
+    if (better) best = { pitch: p, origin: fit.origin, count: fit.count };
+  }
+  const pitch = best.pitch;
   const phaseOf = (y: number) => ((y % pitch) + pitch) % pitch;
   const distance = (y: number, origin: number) => {
     const p = Math.abs(phaseOf(y) - phaseOf(origin));
     return Math.min(p, pitch - p);
   };
-  let best = { origin: body[0]!.baseline, count: -1 };
-  for (const l of body) {
-    const count = body.filter((m) => distance(m.baseline, l.baseline) <= GRID_TOLERANCE_PT).length;
-    if (count > best.count) best = { origin: l.baseline, count };
-  }
   page.pitch = round(pitch, 2);
   page.origin = round(best.origin, 2);
   page.bodyLines = body.length;

@@ -6,7 +6,8 @@
 import type { Element, Root } from 'hast';
 import { SKIP, visit } from 'unist-util-visit';
 
-const SUBHEAD = new Set(['h2', 'h3', 'h4', 'h5', 'h6']);
+// A `#` left in the body (the first one became the title) is a subhead too.
+const SUBHEAD = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
 
 export default function rehypeNewspaperBlocks() {
   return (tree: Root) => {
@@ -24,7 +25,7 @@ export default function rehypeNewspaperBlocks() {
         const cls = node.properties.className;
         node.properties.className = [...(Array.isArray(cls) ? cls : cls ? [String(cls)] : []), name];
       };
-      if (SUBHEAD.has(node.tagName)) add(node.tagName === 'h2' ? 'bm-subhead' : 'bm-subhead-minor');
+      if (SUBHEAD.has(node.tagName)) add(node.tagName <= 'h2' ? 'bm-subhead' : 'bm-subhead-minor');
       else if (node.tagName === 'blockquote') add('bm-pullquote');
       else if (node.tagName === 'table') add('bm-table');
     });

@@ -1,0 +1,73 @@
+/**
+ * Document metadata from the edition (never from the clock): Info dictionary,
+ * an XMP packet with the same values, the document language, and a file
+ * identifier (/ID) derived from the content, so the same manuscript gives
+ * the same bytes.
+ */
+import { createHash } from 'node:crypto';
+import { PDFArray, PDFDocument, PDFHexString, PDFName } from 'pdf-lib';
+
+export interface PdfMetadata {
+  title: string;
+  author?: string;
+  subject?: string;
+  keywords?: string[];
+  /** ISO date of the edition: creation and modification dates */
+  date: string;
+  producer: string;
+  lang?: string;
+}
+
+const xmlEscape = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export function xmpPacket(meta: PdfMetadata): string {
+  const date = `${meta.date}T00:00:00Z`;
+  const authors = meta.author ? meta.author.split('、') : [];
+  return `<?xpacket begin="\u{feff}" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:pdf="http://ns.adobe.com/pdf/1.3/">
+<dc:format>application/pdf</dc:format>
+<dc:title><rdf:Alt><rdf:li xml:lang="x-default">${xmlEscape(meta.title)}</rdf:li></rdf:Alt></dc:title>
+${authors.length ? `<dc:creator><rdf:Seq>${authors.map((a) => `<rdf:li>${xmlEscape(a)}</rdf:li>`).join('')}</rdf:Seq></dc:creator>\n` : ''}${meta.subject ? `<dc:description><rdf:Alt><rdf:li xml:lang="x-default">${xmlEscape(meta.subject)}</rdf:li></rdf:Alt></dc:description>\n` : ''}${meta.keywords?.length ? `<dc:subject><rdf:Bag>${meta.keywords.map((k) => `<rdf:li>${xmlEscape(k)}</rdf:li>`).join('')}</rdf:Bag></dc:subject>\n<pdf:Keywords>${xmlEscape(meta.keywords.join(' '))}</pdf:Keywords>\n` : ''}<dc:language><rdf:Bag><rdf:li>${xmlEscape(meta.lang ?? 'zh-Hans')}</rdf:li></rdf:Bag></dc:language>
+<xmp:CreateDate>${date}</xmp:CreateDate>
+<xmp:ModifyDate>${date}</xmp:ModifyDate>
+<xmp:MetadataDate>${date}</xmp:MetadataDate>
+<xmp:CreatorTool>Banmian</xmp:CreatorTool>
+<pdf:Producer>${xmlEscape(meta.producer)}</pdf:Producer>
+</rdf:Description>
+</rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>`;
+}
+
+export function setMetadata(doc: PDFDocument, meta: PdfMetadata): void {
+  const date = new Date(`${meta.date}T00:00:00Z`);
+  doc.setTitle(meta.title, { showInWindowTitleBar: true });
+  if (meta.author) doc.setAuthor(meta.author);
+  if (meta.subject) doc.setSubject(meta.subject);
+  if (meta.keywords?.length) doc.setKeywords(meta.keywords);
+  doc.setCreator('Banmian');
+  doc.setProducer(meta.producer);
+  doc.setCreationDate(date);
+  doc.setModificationDate(date);
+  doc.setLanguage(meta.lang ?? 'zh-Hans');
+  const stream = doc.context.stream(new TextEncoder().encode(xmpPacket(meta)), { Type: 'Metadata', Subtype: 'XML' });
+  doc.catalog.set(PDFName.of('Metadata'), doc.context.register(stream));
+}
+
+/**
+ * Replace the file identifier (Chromium writes its own) with one derived from
+ * what the document was made of: deterministic, yet different for different
+ * content. Call last, with everything that went into the document.
+ */
+export function setDocumentId(doc: PDFDocument, ...parts: (Uint8Array | string)[]): void {
+  const hash = createHash('sha256');
+  for (const p of parts) hash.update(p);
+  const id = hash.digest('hex').slice(0, 32);
+  doc.context.trailerInfo.ID = PDFArray.withContext(doc.context);
+  (doc.context.trailerInfo.ID as PDFArray).push(PDFHexString.of(id));
+  (doc.context.trailerInfo.ID as PDFArray).push(PDFHexString.of(id));
+}
+
+export const SAVE_OPTIONS = { useObjectStreams: false, addDefaultPage: false, updateFieldAppearances: false } as const;
