@@ -62,6 +62,7 @@ export async function checkPdf(pdfPath: string, options: CheckOptions = {}): Pro
       : diffText(layouts.map(pageText).join('\n'), options.manuscriptText, options.allowExtra ?? '');
   const base = {
     file: pdfPath,
+    lang: options.lang ?? 'zh',
     pageCount: pages.length,
     prohibitions: mergeProhibitions(pages.map((p) => p.prohibitions)),
     lineEndPunctuation: mergeLineEndPunctuation(pages.map((p) => p.lineEndPunctuation)),

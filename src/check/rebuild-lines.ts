@@ -60,24 +60,37 @@ function similarSize(a: number, b: number): boolean {
   return a / b < 1.25 && b / a < 1.25;
 }
 
-/** Is the x position `mid` covered by text in most neighbouring rows that have text on both sides of it? */
-function coveredByNeighbours(rows: Row[], self: number, mid: number, size: number): boolean {
+/**
+ * Is the gap [a, b] of row `self` a column gutter? It is when a band at least
+ * 0.4 em wide inside it is empty in most neighbouring rows (within 4 em above
+ * and below) that have text of a similar size on both sides of the gap. A gap
+ * in a loosely justified line is filled by the text of the lines around it.
+ */
+function isGutter(rows: Row[], self: number, a: number, b: number, size: number): boolean {
   const y = rows[self]!.y;
+  const step = 0.1 * size;
+  const samples = Math.max(1, Math.floor((b - a) / step));
+  const covered = new Array<number>(samples).fill(0);
   let spanning = 0;
-  let covering = 0;
   for (let i = self - 1; i >= 0 && y - rows[i]!.y <= 4 * size; i--) tally(rows[i]!);
   for (let i = self + 1; i < rows.length && rows[i]!.y - y <= 4 * size; i++) tally(rows[i]!);
-  return spanning > 0 && covering * 2 >= spanning;
+  if (spanning === 0) return true;
+  let run = 0;
+  for (const c of covered) {
+    run = c * 2 < spanning ? run + 1 : 0;
+    if (run * step >= 0.4 * size) return true;
+  }
+  return false;
 
   function tally(row: Row): void {
     const gs = row.glyphs.filter((g) => similarSize(g.size, size) && !isSpace(g.ch));
-    if (gs.length === 0) return;
-    const left = gs.some((g) => g.x0 < mid);
-    const right = gs.some((g) => g.x1 > mid);
-    if (!left || !right) return;
+    if (!gs.some((g) => g.x0 < a + step) || !gs.some((g) => g.x1 > b - step)) return;
     spanning++;
     const tol = 0.1 * size;
-    if (gs.some((g) => g.x0 - tol <= mid && mid <= g.x1 + tol)) covering++;
+    for (let k = 0; k < samples; k++) {
+      const x = a + (k + 0.5) * step;
+      if (gs.some((g) => g.x0 - tol <= x && x <= g.x1 + tol)) covered[k]!++;
+    }
   }
 }
 
@@ -101,7 +114,7 @@ export function rebuildLines(page: number, glyphs: Glyph[]): Line[] {
       if (prev) {
         const size = Math.max(prev.size, g.size);
         const gap = g.x0 - reach;
-        if (gap > SPLIT_GAP_EM * size && !coveredByNeighbours(rows, ri, (g.x0 + reach) / 2, size)) {
+        if (gap > SPLIT_GAP_EM * size && isGutter(rows, ri, reach, g.x0, size)) {
           segments.push(seg);
           seg = [];
           reach = -Infinity;

@@ -261,6 +261,8 @@ export interface PageReport extends PageSections {
 
 export interface CheckReport extends PageSections {
   file: string;
+  /** The text language the rules were applied for (only Chinese rules exist). */
+  lang: string;
   pageCount: number;
   passed: boolean;
   rules: RuleResult[];

@@ -11,6 +11,8 @@ Typesets a manuscript and prints its pages to PDF.
   --json                 print one JSON object: { ok, outputs, diagnostics }
   --chrome PATH          the Chrome/Chromium to drive (default: BANMIAN_CHROME, then chromium on the PATH)
   --allow-remote-images  fetch http(s) images named in the manuscript (off by default)
+  --bleed MM             print-shop output: enlarge every page by MM millimetres of bleed (TrimBox/BleedBox set)
+  --crop-marks           print-shop output: draw crop marks outside the trim
 
 Exit status: 0 built (warnings allowed), 1 the manuscript has errors, 2 wrong usage.`;
 
@@ -23,6 +25,8 @@ export async function buildCommand(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       chrome: { type: 'string' },
       'allow-remote-images': { type: 'boolean', default: false },
+      bleed: { type: 'string' },
+      'crop-marks': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -31,10 +35,16 @@ export async function buildCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError(`build takes one input, got ${positionals.length}\n\n${BUILD_HELP}`);
+  const bleed = values.bleed === undefined ? undefined : Number(values.bleed.replace(/mm$/, ''));
+  if (bleed !== undefined && !(Number.isFinite(bleed) && bleed >= 0 && bleed <= 20)) {
+    throw new UsageError(`--bleed takes millimetres between 0 and 20 (e.g. --bleed 3), got "${values.bleed}"`);
+  }
   const result = await build(positionals[0]!, {
     outDir: values.out!,
     chrome: values.chrome,
     allowRemoteImages: values['allow-remote-images'],
+    bleed,
+    cropMarks: values['crop-marks'],
   });
   if (values.json) {
     console.log(JSON.stringify({ ok: result.ok, outputs: result.outputs, diagnostics: result.diagnostics }, null, 2));

@@ -36,9 +36,20 @@ export function parseYaml<S extends z.ZodType>(
   };
   const diagnostics: Diagnostic[] = [];
   for (const error of doc.errors) {
-    diagnostics.push(
-      diagnostic(file, at(error.pos[0]), 'error', 'yaml-syntax', `broken YAML: ${firstLine(error.message)}; fix the syntax here`),
-    );
+    const message = firstLine(error.message);
+    // The parser notices an unclosed quote or bracket only where the text ends;
+    // point at the opening mark instead, which is where the editor must look.
+    const opener = /Missing closing (["'])quote/.exec(message)?.[1] ?? /end with an? ([\]}])/.exec(message)?.[1];
+    if (opener) {
+      const open = opener === ']' ? '[' : opener === '}' ? '{' : opener;
+      const start = text.lastIndexOf(open, error.pos[0] - 1);
+      if (start !== -1) {
+        const what = open === '[' ? 'a list opened with [ is not closed with ]' : open === '{' ? 'a mapping opened with { is not closed with }' : `a value opened with ${open} is not closed with ${open}`;
+        diagnostics.push(diagnostic(file, at(start), 'error', 'yaml-syntax', `broken YAML: ${what}; add the closing mark or remove this one`));
+        continue;
+      }
+    }
+    diagnostics.push(diagnostic(file, at(error.pos[0]), 'error', 'yaml-syntax', `broken YAML: ${message}; fix the syntax here`));
   }
   if (diagnostics.length > 0) return { value: undefined, diagnostics };
 
@@ -61,7 +72,7 @@ export function parseYaml<S extends z.ZodType>(
     }
     const place = valuePlace(doc, path, at);
     const name = path.length ? `"${path.join('.')}"` : 'the document';
-    const value = doc.hasIn(path) ? (doc.getIn(path, false) as unknown) : undefined;
+    const value = path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined), data);
     diagnostics.push(diagnostic(file, place, 'error', 'schema-invalid', `${name}: ${describeIssue(issue, schemaAt(schema, path), path, value)}`));
   }
   return { value: undefined, diagnostics };

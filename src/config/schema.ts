@@ -56,21 +56,30 @@ export const PageSizeSchema = z.union([
 ]);
 export type PageSize = z.infer<typeof PageSizeSchema>;
 
+/** A rectangle on the page grid. All optional: the engine decides what is missing. */
+const GridRectShape = {
+  /** number of columns the module spans */
+  columns: z.number().int().positive().optional(),
+  /** first column (1-based, from the left) */
+  column: z.number().int().positive().optional(),
+  /** first line (1-based, counted on the page grid below the masthead or page header) */
+  line: z.number().int().positive().optional(),
+  /** height in lines, headline included */
+  lines: z.number().int().positive().optional(),
+};
+
 /** Where an article sits on the page grid: columns across, lines down. All optional: the engine places the rest. */
 export const PlacementSchema = z.strictObject({
   file: z.string().min(1),
-  /** number of columns the module spans */
-  columns: z.number().int().positive().optional(),
-  /** first column (1-based) */
-  column: z.number().int().positive().optional(),
-  /** first body line (1-based, counted on the page grid below the header) */
-  line: z.number().int().positive().optional(),
-  /** height in body lines */
-  lines: z.number().int().positive().optional(),
-  /** page number (版次) where the remainder continues when the module overflows */
+  ...GridRectShape,
+  /** page number (版次) where the remainder continues when the module overflows (转版) */
   continueOn: z.union([z.number().int().positive(), z.string().min(1)]).optional(),
-  /** how many of the module's columns its figures span */
+  /** where the continuation module sits on that page; default: placed automatically after the page's own articles */
+  continueAt: z.strictObject(GridRectShape).optional(),
+  /** how many of the module's columns its figures span (default: half the module, rounded up) */
   figureColumns: z.number().int().positive().optional(),
+  /** where figures go: the first at the top and the others at the bottom (split, default), all at the top, or all at the bottom */
+  figures: z.enum(['split', 'top', 'bottom']).optional(),
 });
 export type Placement = z.infer<typeof PlacementSchema>;
 
@@ -110,6 +119,12 @@ export const EditionSchema = z.strictObject({
   /** 邮发代号 */
   postalCode: z.string().optional(),
   price: z.string().optional(),
+  /** 报社网址, e-mail or other contacts printed with the masthead */
+  website: z.string().optional(),
+  /** 农历 date or any second date line for the masthead */
+  lunarDate: z.string().optional(),
+  /** 报眼: a short text beside the masthead (weather, slogan, index) */
+  earText: z.string().optional(),
   template: z.string().default('broadsheet'),
   size: PageSizeSchema.optional(),
   columns: z.number().int().min(1).max(20).optional(),

@@ -3,6 +3,10 @@
  * be sized on the grid before the browser sees them. Refuses what is not an
  * image a browser can print.
  */
+import { crc32, inflateSync } from 'node:zlib';
+
+const EOI = Buffer.from([0xff, 0xd9]);
+
 export interface ImageInfo {
   type: 'png' | 'jpeg' | 'gif' | 'webp' | 'svg';
   width: number;
@@ -16,7 +20,8 @@ export function readImageInfo(bytes: Uint8Array): ImageInfo | { error: string } 
     const width = b.readUInt32BE(16);
     const height = b.readUInt32BE(20);
     if (!width || !height) return { error: 'a PNG file with zero size (damaged)' };
-    if (b.length < 45) return { error: 'a truncated PNG file' };
+    const damage = checkPng(b, width, height);
+    if (damage) return { error: damage };
     return { type: 'png', width, height };
   }
   if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) {
@@ -26,7 +31,12 @@ export function readImageInfo(bytes: Uint8Array): ImageInfo | { error: string } 
       const marker = b[i + 1]!;
       const length = b.readUInt16BE(i + 2);
       if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-        return { type: 'jpeg', height: b.readUInt16BE(i + 5), width: b.readUInt16BE(i + 7) };
+        const height = b.readUInt16BE(i + 5);
+        const width = b.readUInt16BE(i + 7);
+        if (!width || !height) return { error: 'a JPEG file with zero size (damaged)' };
+        // A cut-off download still has its headers; only the end-of-image marker shows it is whole.
+        if (b.lastIndexOf(EOI) < i) return { error: 'a truncated JPEG file (no end-of-image marker): copy or download it again' };
+        return { type: 'jpeg', height, width };
       }
       i += 2 + length;
     }
@@ -56,4 +66,46 @@ export function readImageInfo(bytes: Uint8Array): ImageInfo | { error: string } 
     return { type: 'svg', width, height };
   }
   return { error: 'not an image (PNG, JPEG, GIF, WebP or SVG expected)' };
+}
+
+/**
+ * Walk a PNG's chunks (lengths and CRCs), then inflate the image data: a
+ * truncated or corrupted file is found here, with a message, instead of
+ * printing as an empty box. Returns a description of the damage, or undefined.
+ */
+function checkPng(b: Buffer, width: number, height: number): string | undefined {
+  const idat: Buffer[] = [];
+  let i = 8;
+  let ended = false;
+  while (i + 12 <= b.length) {
+    const length = b.readUInt32BE(i);
+    const type = b.toString('latin1', i + 4, i + 8);
+    if (i + 12 + length > b.length) return 'a truncated PNG file: copy or download it again';
+    const crc = b.readUInt32BE(i + 8 + length);
+    if (crc32(b.subarray(i + 4, i + 8 + length)) !== crc) return `a damaged PNG file (checksum error in its ${type} chunk): export it again`;
+    if (type === 'IDAT') idat.push(b.subarray(i + 8, i + 8 + length));
+    i += 12 + length;
+    if (type === 'IEND') {
+      ended = true;
+      break;
+    }
+  }
+  if (!ended) return 'a truncated PNG file: copy or download it again';
+  if (idat.length === 0) return 'a PNG file without image data (damaged)';
+  const bitDepth = b[24]!;
+  const colorType = b[25]!;
+  const interlaced = b[28] === 1;
+  const channels = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[colorType as 0 | 2 | 3 | 4 | 6];
+  if (!channels) return 'a PNG file of an unknown colour type (damaged)';
+  const rowBytes = Math.ceil((width * channels * bitDepth) / 8);
+  const expected = interlaced ? 0 : (rowBytes + 1) * height;
+  let raw: Buffer;
+  try {
+    // maxOutputLength: a small file that inflates to gigabytes is refused, not decoded.
+    raw = inflateSync(Buffer.concat(idat), { maxOutputLength: Math.min(expected || 2 ** 30, 2 ** 30) + 1024 });
+  } catch {
+    return 'a damaged PNG file: its image data cannot be decoded; export it again';
+  }
+  if (expected && raw.length < expected) return 'a truncated PNG file (image data ends early): copy or download it again';
+  return undefined;
 }

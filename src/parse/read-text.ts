@@ -23,6 +23,8 @@ export function decodeManuscript(bytes: Uint8Array, displayPath: string): TextRe
   // UTF-16 with a byte-order mark is unambiguous: decode it.
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return ok(new TextDecoder('utf-16le').decode(bytes.subarray(2)));
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return ok(new TextDecoder('utf-16be').decode(bytes.subarray(2)));
+  const kind = binaryKind(bytes);
+  if (kind) return fail(displayPath, { line: 1, column: 1 }, 'not-text', `is ${kind}, not Markdown text: save the manuscript as UTF-8 plain text (.md)`);
   const nul = bytes.indexOf(0);
   if (nul !== -1) {
     const pos = position(bytes, nul);
@@ -86,4 +88,17 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
     i += need + 1;
   }
   return 0;
+}
+
+/** Files editors mistake for manuscripts, by their first bytes. */
+function binaryKind(bytes: Uint8Array): string | undefined {
+  const head = Buffer.from(bytes.subarray(0, 8)).toString('latin1');
+  if (head.startsWith('\x89PNG')) return 'a PNG image';
+  if (head.startsWith('\xff\xd8\xff')) return 'a JPEG image';
+  if (head.startsWith('GIF8')) return 'a GIF image';
+  if (head.startsWith('%PDF')) return 'a PDF file';
+  if (head.startsWith('PK\x03\x04')) return 'a ZIP archive (a Word .docx or an .odt document?)';
+  if (head.startsWith('\xd0\xcf\x11\xe0')) return 'an old Word (.doc) document';
+  if (head.startsWith('{\\rtf')) return 'an RTF document';
+  return undefined;
 }

@@ -6,12 +6,12 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import type { Edition } from '../config/index.ts';
+import type { Edition, PageSpec } from '../config/index.ts';
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/index.ts';
 import { layoutEngineSource, type LayoutReport } from '../layout/index.ts';
 import { findLine, loadManuscript, type Manuscript } from '../parse/index.ts';
-import { finalizePage, mergeEdition, type PdfMetadata } from '../postprocess/index.ts';
-import { BrowserSession, printPage, type Routes } from '../print/index.ts';
+import { findTop, finalizePage, mergeEdition, textLines, type EditionPage, type PdfMetadata } from '../postprocess/index.ts';
+import { BrowserSession, PrintFailure, printPageWithRetry, type Routes } from '../print/index.ts';
 import {
   fontPackageDir,
   FONT_FACES,
@@ -33,6 +33,12 @@ export interface BuildOptions {
   allowRemoteImages?: boolean;
   /** a running browser session to reuse (tests, preview); otherwise one is made and closed */
   session?: BrowserSession;
+  /** ms one print step may take before the browser counts as hung (default 60 s) */
+  printTimeout?: number;
+  /** print-shop output: bleed around the trim, in mm (0 or undefined: none) */
+  bleed?: number;
+  /** print-shop output: crop marks outside the trim */
+  cropMarks?: boolean;
 }
 
 export interface BuildOutput {
@@ -62,20 +68,21 @@ export async function build(input: string, options: BuildOptions): Promise<Build
   const editionDisplay = manuscript.editionFile ? path.relative(process.cwd(), manuscript.editionFile) || manuscript.editionFile : '';
 
   const template = await loadTemplate(edition.template);
+  // A template error does not stop the run here: the articles are still checked, so every error shows at once.
   if ('error' in template) {
     const at = manuscript.editionText ? findLine(manuscript.editionText.split('\n'), `template:`) : undefined;
     diagnostics.push(diagnostic(editionDisplay || input, at, 'error', 'unknown-template', template.error));
-    return fail();
-  }
-  try {
-    pageGeometry(template.config, edition);
-  } catch (error) {
-    const at = manuscript.editionText ? findLine(manuscript.editionText.split('\n'), 'columns:') : undefined;
-    diagnostics.push(diagnostic(editionDisplay || input, at, 'error', 'bad-grid', `${(error as Error).message}: use fewer columns or a larger page`));
-    return fail();
+  } else {
+    try {
+      pageGeometry(template.config, edition);
+    } catch (error) {
+      const lines = manuscript.editionText?.split('\n') ?? [];
+      const at = findLine(lines, 'columns:') ?? findLine(lines, 'size:');
+      diagnostics.push(diagnostic(editionDisplay || input, at, 'error', 'bad-grid', `${(error as Error).message}: use fewer columns or a larger page`));
+    }
   }
 
-  const typography = { ...template.config.typography, ...edition.typography };
+  const typography = { ...('error' in template ? {} : template.config.typography), ...edition.typography };
   const processed: ProcessedArticle[] = [];
   for (const ref of manuscript.articles) {
     const result = await processArticle(ref, { root: manuscript.root, typography, allowRemoteImages: options.allowRemoteImages });
@@ -87,7 +94,7 @@ export async function build(input: string, options: BuildOptions): Promise<Build
       diagnostics.push(diagnostic(editionDisplay || input, undefined, 'error', 'page-empty', `page ${page.number} has no printable article`));
     }
   }
-  if (hasErrors(diagnostics)) return fail();
+  if ('error' in template || hasErrors(diagnostics)) return fail();
 
   const session = options.session ?? new BrowserSession({ chrome: options.chrome });
   const blockedRequests: string[] = [];
@@ -96,20 +103,37 @@ export async function build(input: string, options: BuildOptions): Promise<Build
     const source = await layoutEngineSource();
     const routes = printRoutes(manuscript.root, template);
     const geometry = pageGeometry(template.config, edition);
-    for (const [index, spec] of edition.pages.entries()) {
-      const articles: ArticleForPage[] = processed
+    const pxPerMm = 96 / 25.4;
+    const pxPerPt = 96 / 72;
+    // A single .md flows onto as many pages as it needs: its overflow always continues on the next page.
+    const single = manuscript.editionFile === undefined;
+    const specs: PageSpec[] = [...edition.pages];
+    /** continuation modules waiting for their page (转版), by 版次 */
+    const incoming = new Map<string, { article: ArticleForPage; characters: number }[]>();
+    const titleOf = (id: string) => processed.find((a) => a.ref.id === id.replace(/~[^~]*$/, ''))?.frontMatter.title ?? id;
+    const printOne = async (index: number, pageCount: number) => {
+      const spec = specs[index]!;
+      const label = String(spec.number);
+      const own: ArticleForPage[] = processed
         .filter((a) => a.ref.pageIndex === index)
-        .map((a) => ({ id: a.ref.id, file: a.ref.display, frontMatter: a.frontMatter, html: a.html, placement: a.ref.placement }));
-      const html = renderPageDocument(template, { edition, spec, index, pageCount: edition.pages.length, articles });
+        .map((a) => ({
+          id: a.ref.id,
+          file: a.ref.display,
+          frontMatter: a.frontMatter,
+          html: a.html,
+          placement: single ? { ...a.ref.placement, continueOn: index + 2 } : a.ref.placement,
+        }));
+      const articles = [...own, ...(incoming.get(label) ?? []).map((c) => c.article)];
+      const html = renderPageDocument(template, { edition, spec, index, pageCount, articles });
       const docPath = `/page/${index + 1}.html`;
-      const pxPerMm = 96 / 25.4;
-      const result = await printPage<LayoutReport>(session, {
+      return printPageWithRetry<LayoutReport>(session, {
+        timeout: options.printTimeout,
         path: docPath,
         routes: { ...routes, documents: { [docPath]: html } },
         layout: {
           source,
           options: {
-            pageLabel: String(spec.number),
+            pageLabel: label,
             typography: {
               hanLatinSpace: typography.hanLatinSpace ?? 0.25,
               lineEndHalfWidth: typography.lineEndHalfWidth ?? true,
@@ -117,21 +141,80 @@ export async function build(input: string, options: BuildOptions): Promise<Build
             },
             pageHeightPx: geometry.heightMm * pxPerMm,
             marginBottomPx: geometry.margin.bottom * pxPerMm,
-            pitchPx: (geometry.linePitch * 96) / 72,
+            pitchPx: geometry.linePitch * pxPerPt,
+            grid: {
+              columns: geometry.columns,
+              columnPx: geometry.columnChars * geometry.bodySize * pxPerPt,
+              gutterPx: geometry.gutterChars * geometry.bodySize * pxPerPt,
+              pitchPx: geometry.linePitch * pxPerPt,
+              bodyPx: geometry.bodySize * pxPerPt,
+            },
           },
         },
       });
+    };
+    for (let index = 0; index < specs.length && index < 500; index++) {
+      const spec = specs[index]!;
+      const label = String(spec.number);
+      const result = await printOne(index, specs.length);
       blockedRequests.push(...result.requests.blocked);
-      for (const o of result.layout?.overset ?? []) {
-        const article = processed.find((a) => a.ref.id === o.article);
+      diagnostics.push(...result.problems);
+      const report = result.layout;
+      for (const o of report?.overset ?? []) {
         diagnostics.push(
           diagnostic(o.file, { line: 1, column: 1 }, 'error', 'overset',
-            `《${article?.frontMatter.title ?? o.article}》 on page ${o.page} overflows its module by ${o.characters} characters (${o.lines} lines): cut the text, give the module more room, or set continueOn`),
+            `《${titleOf(o.article)}》 on page ${o.page} overflows its module by ${o.characters} characters (${o.lines} lines): cut the text, give the module more room, or set continueOn`),
         );
       }
-      for (const d of result.layout?.diagnostics ?? []) diagnostics.push(diagnostic(d.file, undefined, d.severity, d.ruleId, d.message));
-      pagePdfs.push({ label: String(spec.number), pdf: result.pdf });
+      for (const u of report?.underset ?? []) {
+        diagnostics.push(
+          diagnostic(u.file, { line: 1, column: 1 }, 'warning', 'underset',
+            `《${titleOf(u.article)}》 on page ${u.page} ends ${u.lines} lines short of its module: add text, a picture, or make the module smaller`),
+        );
+      }
+      for (const d of report?.diagnostics ?? []) diagnostics.push(diagnostic(d.file, undefined, d.severity, d.ruleId, d.message));
+      for (const c of report?.continuations ?? []) {
+        const base = c.article.replace(/~[^~]*$/, '');
+        const source = processed.find((a) => a.ref.id === base);
+        if (single && !specs.some((s) => String(s.number) === c.toPage)) {
+          specs.push({ number: specs.length + 1, name: spec.name, articles: [source?.ref.placement.file ?? c.file] });
+        }
+        const target = specs.findIndex((s) => String(s.number) === c.toPage);
+        const before = incoming.get(label)?.find((x) => x.article.id.replace(/~[^~]*$/, '') === base);
+        const where = { line: 1, column: 1 };
+        if (!source || target <= index || (before && before.characters <= c.characters)) {
+          const why = !source ? 'its article is unknown'
+            : target === -1 ? `there is no page ${c.toPage} in the edition`
+            : target <= index ? `page ${c.toPage} is not after page ${label}: a continuation goes to a later page`
+            : 'the continuation module holds none of it';
+          diagnostics.push(diagnostic(c.file, where, 'error', 'overset',
+            `《${titleOf(c.article)}》 on page ${label} overflows its module by ${c.characters} characters (${c.lines} lines) and cannot continue on page ${c.toPage}: ${why}`));
+          continue;
+        }
+        const list = incoming.get(c.toPage) ?? [];
+        list.push({
+          characters: c.characters,
+          article: {
+            id: `${base}~${c.toPage}`,
+            file: c.file,
+            frontMatter: source.frontMatter,
+            html: c.html,
+            placement: source.ref.placement,
+            continuedFrom: label,
+            continueOn: single ? String(target + 2) : undefined,
+          },
+        });
+        incoming.set(c.toPage, list);
+      }
+      pagePdfs.push({ label, pdf: result.pdf });
     }
+    // a single file that flowed onto more pages: page 1's masthead says how many (its layout does not change)
+    if (single && specs.length > edition.pages.length && !hasErrors(diagnostics)) {
+      pagePdfs[0] = { label: pagePdfs[0]!.label, pdf: (await printOne(0, specs.length)).pdf };
+    }
+  } catch (error) {
+    if (!(error instanceof PrintFailure)) throw error;
+    diagnostics.push(diagnostic(editionDisplay || input, undefined, 'error', 'print-failed', error.message));
   } finally {
     if (!options.session) await session.close();
   }
@@ -141,15 +224,17 @@ export async function build(input: string, options: BuildOptions): Promise<Build
   if (hasErrors(diagnostics)) return { ...fail(), blockedRequests };
 
   const meta = editionMetadata(edition, processed);
+  const marks = options.bleed || options.cropMarks ? { bleedMm: options.bleed ?? 0, cropMarks: options.cropMarks ?? false } : undefined;
+  const editionPages = await editionPagesFor(edition, processed, pagePdfs);
   const outputs: BuildOutput[] = [];
   const files: { path: string; data: Uint8Array }[] = [];
-  for (const p of pagePdfs) {
+  for (const p of editionPages) {
     const file = path.join(options.outDir, `page-${p.label.padStart(2, '0')}.pdf`);
-    files.push({ path: file, data: await finalizePage(p.pdf, { ...meta, title: `${meta.title} 第${p.label}版` }) });
+    files.push({ path: file, data: await finalizePage(p, { ...meta, title: `${meta.title} 第${p.label}版` }, { marks }) });
     outputs.push({ path: file, kind: 'page', page: p.label });
   }
   const editionFile = path.join(options.outDir, 'edition.pdf');
-  files.push({ path: editionFile, data: await mergeEdition(pagePdfs.map((p) => p.pdf), meta) });
+  files.push({ path: editionFile, data: await mergeEdition(editionPages, meta, { marks }) });
   outputs.push({ path: editionFile, kind: 'edition', page: null });
   writeAtomically(files);
   return { ok: true, outputs, diagnostics: sortDiagnostics(diagnostics), blockedRequests, manuscript, articles: processed };
@@ -171,4 +256,21 @@ export function editionMetadata(edition: Edition, articles: ProcessedArticle[]):
     date: isoDate(edition.date),
     producer: `Banmian ${VERSION}`,
   };
+}
+
+/** Pages for post-processing: label, name and the headlines (with their height on the page, for bookmarks). */
+export async function editionPagesFor(edition: Edition, articles: ProcessedArticle[], pdfs: { label: string; pdf: Uint8Array }[]): Promise<EditionPage[]> {
+  return Promise.all(
+    pdfs.map(async (p, index) => {
+      const lines = await textLines(p.pdf);
+      return {
+        label: p.label,
+        name: edition.pages[index]?.name,
+        pdf: p.pdf,
+        articles: articles
+          .filter((a) => a.ref.pageIndex === index)
+          .map((a) => ({ title: a.frontMatter.title, top: lines ? findTop(lines, a.frontMatter.title) : undefined })),
+      };
+    }),
+  );
 }

@@ -60,3 +60,20 @@ export async function processArticle(
   if (!fm?.title) return { article: undefined, diagnostics };
   return { article: { ref, frontMatter: fm as ArticleFrontMatter & { title: string }, html }, diagnostics };
 }
+
+/** The plain text of an article body's HTML (for search indexes and text comparisons). */
+export function articleText(html: string): string {
+  return html
+    .replace(/<(rt|rp)\b[^>]*>[\s\S]*?<\/\1>/g, '')
+    .replace(/<\/(p|h[1-6]|li|figcaption|td|th|tr|blockquote)>/g, '\n')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&#x([0-9a-f]+);/gi, (_, n: string) => String.fromCodePoint(parseInt(n, 16)))
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&nbsp;/g, '\u00a0')
+    .replace(/&amp;/g, '&')
+    .replace(/\n{2,}/g, '\n')
+    .trim();
+}

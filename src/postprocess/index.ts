@@ -1,1 +1,6 @@
 export * from './merge-edition.ts';
+export * from './metadata.ts';
+export * from './outline.ts';
+export * from './page-labels.ts';
+export * from './print-marks.ts';
+export * from './find-text.ts';

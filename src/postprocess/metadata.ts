@@ -56,18 +56,35 @@ export function setMetadata(doc: PDFDocument, meta: PdfMetadata): void {
   doc.catalog.set(PDFName.of('Metadata'), doc.context.register(stream));
 }
 
+const PLACEHOLDER = '0'.repeat(32);
+
 /**
- * Replace the file identifier (Chromium writes its own) with one derived from
- * what the document was made of: deterministic, yet different for different
- * content. Call last, with everything that went into the document.
+ * Replace the file identifier (Chromium writes a random one) with a
+ * placeholder; saveWithContentId then fills in a hash of the saved bytes:
+ * deterministic, yet different for different content.
  */
-export function setDocumentId(doc: PDFDocument, ...parts: (Uint8Array | string)[]): void {
-  const hash = createHash('sha256');
-  for (const p of parts) hash.update(p);
-  const id = hash.digest('hex').slice(0, 32);
-  doc.context.trailerInfo.ID = PDFArray.withContext(doc.context);
-  (doc.context.trailerInfo.ID as PDFArray).push(PDFHexString.of(id));
-  (doc.context.trailerInfo.ID as PDFArray).push(PDFHexString.of(id));
+export function setPlaceholderId(doc: PDFDocument): void {
+  const id = PDFArray.withContext(doc.context);
+  id.push(PDFHexString.of(PLACEHOLDER));
+  id.push(PDFHexString.of(PLACEHOLDER));
+  doc.context.trailerInfo.ID = id;
+}
+
+/** Save, then write the sha256 of the saved bytes (first 16 bytes) into the placeholder /ID. */
+export async function saveWithContentId(doc: PDFDocument): Promise<Uint8Array> {
+  setPlaceholderId(doc);
+  const bytes = await doc.save(SAVE_OPTIONS);
+  const id = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+  const marker = Buffer.from(`<${PLACEHOLDER}>`, 'latin1');
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = buf.lastIndexOf(`/ID [ <${PLACEHOLDER}> <${PLACEHOLDER}> ]`, buf.length, "latin1");
+  if (at < 0) return bytes;
+  for (let n = 0; n < 2; n++) {
+    at = buf.indexOf(marker, at);
+    buf.write(`<${id}>`, at, 'latin1');
+    at += marker.length;
+  }
+  return bytes;
 }
 
 export const SAVE_OPTIONS = { useObjectStreams: false, addDefaultPage: false, updateFieldAppearances: false } as const;

@@ -69,6 +69,11 @@ export class BrowserSession {
     return this.closing;
   }
 
+  /** true once close() has been called (Ctrl-C, end of build): no new browser will start */
+  isClosed(): boolean {
+    return this.closing !== undefined;
+  }
+
   /** process id of the running Chromium, for tests that kill it */
   pid(): number | undefined {
     return this.browser?.process()?.pid;
@@ -109,6 +114,15 @@ async function killBrowser(browser: Browser): Promise<void> {
       proc.kill('SIGKILL');
     } catch {
       /* already gone */
+    }
+  }
+  // Chromium runs in its own process group (puppeteer launches it detached):
+  // take its renderers and zygote with it, also when the main process crashed.
+  if (proc?.pid && process.platform !== 'win32') {
+    try {
+      process.kill(-proc.pid, 'SIGKILL');
+    } catch {
+      /* no such group: everything has exited */
     }
   }
 }

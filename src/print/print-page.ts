@@ -4,6 +4,7 @@
  * bytes and the layout report; writing files is the pipeline's business.
  */
 import type { Page } from 'puppeteer-core';
+import { diagnostic, type Diagnostic } from '../diagnostics/index.ts';
 import type { BrowserSession } from './browser.ts';
 import { createRequestHandler, ORIGIN, type Routes, type ServedLog } from './page-server.ts';
 
@@ -15,6 +16,8 @@ export interface PrintJob {
   layout?: { source: string; options: unknown };
   /** page.pdf outline/tagged options */
   outline?: boolean;
+  /** also return the laid-out document as HTML (benchmarks compare against printing it bare) */
+  snapshot?: boolean;
   timeout?: number;
 }
 
@@ -22,6 +25,10 @@ export interface PrintResult<R = unknown> {
   pdf: Uint8Array;
   layout: R | undefined;
   requests: ServedLog;
+  /** the laid-out document, when job.snapshot was set */
+  html?: string;
+  /** what the page itself found wrong: images the browser could not decode, fonts that did not load */
+  problems: Diagnostic[];
 }
 
 export async function printPage<R = unknown>(session: BrowserSession, job: PrintJob): Promise<PrintResult<R>> {
@@ -58,8 +65,10 @@ async function runJob<R>(page: Page, job: PrintJob, timeout: number): Promise<Pr
       await document.fonts.ready;
     });
   }
+  const problems = await checkPage(page, job.path, requests);
   const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true, outline: job.outline ?? false, tagged: true, timeout });
-  return { pdf, layout, requests };
+  const html = job.snapshot ? await page.content() : undefined;
+  return { pdf, layout, requests, html, problems };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -70,4 +79,85 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
       timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms / 1000} s`)), ms);
     }),
   ]);
+}
+
+interface PageCheck {
+  images: { src: string; file: string; line: number | null; column: number | null }[];
+  fonts: { family: string; weight: string; style: string }[];
+  unbundled: { family: string; file: string }[];
+}
+
+/**
+ * After the page has loaded: every image must have decoded (a corrupt file
+ * the header checks missed shows as naturalWidth 0) and every font face the
+ * page started to load must have loaded. Runs through page.evaluate, so it
+ * works with page scripts disabled.
+ */
+async function checkPage(page: Page, docPath: string, requests: ServedLog): Promise<Diagnostic[]> {
+  const found: PageCheck = await page.evaluate(async () => {
+    const images: PageCheck['images'] = [];
+    for (const img of document.querySelectorAll<HTMLImageElement>('img')) {
+      if (!img.getAttribute('src')) continue; // already reported by the transform stage
+      if (!img.complete || img.naturalWidth === 0) {
+        try {
+          await img.decode();
+          if (img.naturalWidth > 0) continue;
+        } catch {
+          /* broken */
+        }
+        const module = img.closest<HTMLElement>('[data-file]');
+        const line = Number(img.dataset.bmLine);
+        const column = Number(img.dataset.bmColumn);
+        images.push({
+          src: img.getAttribute('src') ?? '',
+          file: module?.dataset.file ?? '',
+          line: Number.isFinite(line) && line > 0 ? line : null,
+          column: Number.isFinite(column) && column > 0 ? column : null,
+        });
+      }
+    }
+    const fonts: PageCheck['fonts'] = [];
+    const loaded = new Set<string>();
+    for (const face of document.fonts) {
+      const family = face.family.replace(/^["']|["']$/g, '');
+      loaded.add(family.toLowerCase());
+      if (face.status === 'error' && !fonts.some((f) => f.family === family && f.weight === face.weight && f.style === face.style)) {
+        fonts.push({ family, weight: face.weight, style: face.style });
+      }
+    }
+    // A family the page's CSS asks for first that no @font-face provides: Chromium silently uses a system font.
+    const generic = new Set(['serif', 'sans-serif', 'monospace', 'cursive', 'fantasy', 'system-ui', 'ui-serif', 'ui-sans-serif', 'ui-monospace', 'math', 'emoji', 'fangsong', 'inherit', 'initial']);
+    const unbundled: PageCheck['unbundled'] = [];
+    const seen = new Set<string>();
+    for (const el of document.querySelectorAll<HTMLElement>('.bm-page, .bm-page *')) {
+      if (!el.firstChild || ![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent!.trim())) continue;
+      const first = getComputedStyle(el).fontFamily.split(',')[0]!.trim().replace(/^["']|["']$/g, '');
+      if (!first || generic.has(first.toLowerCase()) || loaded.has(first.toLowerCase()) || seen.has(first)) continue;
+      seen.add(first);
+      unbundled.push({ family: first, file: el.closest<HTMLElement>('[data-file]')?.dataset.file ?? '' });
+    }
+    return { images, fonts, unbundled };
+  });
+  const problems: Diagnostic[] = [];
+  for (const img of found.images) {
+    const src = decodeURIComponent(img.src.replace(/^\/manuscript\//, ''));
+    problems.push(
+      diagnostic(img.file || docPath, { line: img.line, column: img.column }, 'error', 'image-undecodable',
+        `image "${src}" cannot be decoded by the browser (damaged or an unsupported variant): export it again as PNG or JPEG`),
+    );
+  }
+  const blockedFonts = requests.blocked.filter((u) => /\.(woff2?|ttf|otf)(\?|$)/i.test(u));
+  for (const f of found.fonts) {
+    problems.push(
+      diagnostic(docPath, undefined, 'error', 'font-failed',
+        `the font "${f.family}" (weight ${f.weight}, ${f.style}) could not be loaded${blockedFonts.length ? ` (${blockedFonts.slice(0, 3).join(', ')})` : ''}: its file is missing or damaged; reinstall the bundled fonts with \`npm ci\`, or fix the template's @font-face`),
+    );
+  }
+  for (const u of found.unbundled) {
+    problems.push(
+      diagnostic(u.file || docPath, undefined, 'warning', 'font-not-bundled',
+        `the template asks for the font "${u.family}", which is not bundled: the browser used a system font instead; bundle it with @font-face or remove it from the template's font-family`),
+    );
+  }
+  return problems;
 }

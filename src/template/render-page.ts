@@ -15,6 +15,10 @@ export interface ArticleForPage {
   /** body HTML from the transform stage */
   html: string;
   placement: Placement;
+  /** set on a continuation module: the 版次 the text comes from (上接第N版) */
+  continuedFrom?: string;
+  /** where this module's overflow continues; overrides placement.continueOn (set by the pipeline on continuations) */
+  continueOn?: string;
 }
 
 export interface PageForTemplate {
@@ -68,6 +72,7 @@ export function renderPageDocument(template: Template, page: PageForTemplate): s
     variables,
     pageNumber: escapeHtml(String(page.spec.number)),
     furniture: page.index === 0 ? renderMasthead(page) : renderFolio(page),
+    imprint: page.index === 0 ? renderImprint(page) : '',
     modules: page.articles.map((a) => renderModule(a, page.edition)).join('\n'),
   };
   return template.pageHtml.replace(/\{\{(\w+)\}\}/g, (_, key: string) => fill[key] ?? '');
@@ -75,36 +80,61 @@ export function renderPageDocument(template: Template, page: PageForTemplate): s
 
 function renderMasthead(page: PageForTemplate): string {
   const e = page.edition;
-  const info = [
-    `<b>${escapeHtml(formatChineseDate(e.date))}</b>`,
-    e.issue ? `总第${e.issue}期` : '',
-    `今日${page.pageCount}版`,
+  const date = formatChineseDate(e.date);
+  const [day, weekday] = date.split(' ');
+  const left = [
     e.cn ? `国内统一连续出版物号 ${escapeHtml(e.cn)}` : '',
-    e.supervisor ? `主管 ${escapeHtml(e.supervisor)}` : '',
-    e.sponsor ? `主办 ${escapeHtml(e.sponsor)}` : '',
-    e.publisher ? `出版 ${escapeHtml(e.publisher)}` : '',
     e.postalCode ? `邮发代号 ${escapeHtml(e.postalCode)}` : '',
-    e.price ? `定价 ${escapeHtml(e.price)}` : '',
+  ].filter(Boolean);
+  const info = [
+    `<div class="bm-masthead-date">${escapeHtml(day ?? date)}</div>`,
+    `<div class="bm-masthead-weekday">${escapeHtml(weekday ?? '')}${e.lunarDate ? `　${escapeHtml(e.lunarDate)}` : ''}</div>`,
+    `<div>${e.issue ? `总第${e.issue}期　` : ''}今日${page.pageCount}版</div>`,
+    e.website ? `<div>${escapeHtml(e.website)}</div>` : '',
   ].filter(Boolean);
   return `<header class="bm-masthead">
-<div><h1 class="bm-masthead-name">${escapeHtml(e.paper)}</h1>${e.paperLatin ? `<div class="bm-masthead-latin">${escapeHtml(e.paperLatin)}</div>` : ''}</div>
-<div class="bm-masthead-info">${info.map((i) => `<div>${i}</div>`).join('')}</div>
+<div class="bm-masthead-title"><h1 class="bm-masthead-name">${escapeHtml(e.paper)}</h1>${e.paperLatin ? `<div class="bm-masthead-latin">${escapeHtml(e.paperLatin)}</div>` : ''}${left.length ? `<div class="bm-masthead-codes">${left.join('　')}</div>` : ''}</div>
+<div class="bm-masthead-ear">${e.earText ? `<p>${escapeHtml(e.earText)}</p>` : ''}</div>
+<div class="bm-masthead-info">${info.join('')}</div>
 </header>`;
 }
 
-function renderFolio(page: PageForTemplate): string {
+/** 报尾 on page 1: the publishing details the 2020 format rules want in a fixed place. */
+function renderImprint(page: PageForTemplate): string {
   const e = page.edition;
   const s = page.spec;
-  const credits = [
+  const items = [
+    e.supervisor ? `主管：${escapeHtml(e.supervisor)}` : '',
+    e.sponsor ? `主办：${escapeHtml(e.sponsor)}` : '',
+    e.publisher ? `出版：${escapeHtml(e.publisher)}` : '',
+    e.address ? `地址：${escapeHtml(e.address)}` : '',
+    e.phone ? `电话：${escapeHtml(e.phone)}` : '',
+    e.printer ? `印刷：${escapeHtml(e.printer)}` : '',
+    e.price ? `定价：${escapeHtml(e.price)}` : '',
+  ].filter(Boolean);
+  const credits = creditsOf(s);
+  return `<footer class="bm-imprint"><span class="bm-imprint-items">${items.join('　')}</span>${credits.length ? `<span class="bm-credits">${credits.join('　')}</span>` : ''}</footer>`;
+}
+
+function creditsOf(s: PageSpec): string[] {
+  return [
     s.editor ? `责任编辑 ${escapeHtml(s.editor)}` : '',
     s.designer ? `美术编辑 ${escapeHtml(s.designer)}` : '',
     s.proofreader ? `校对 ${escapeHtml(s.proofreader)}` : '',
   ].filter(Boolean);
-  return `<header class="bm-folio">
-<span class="bm-folio-number">第${escapeHtml(String(s.number))}版</span>
-<span class="bm-folio-name">${escapeHtml(s.name)}</span>
-<span class="bm-folio-credits">${credits.join('　')}</span>
-<span class="bm-folio-date">${escapeHtml(e.paper)}　${escapeHtml(formatChineseDate(e.date))}</span>
+}
+
+/** 眉头: 版次 and 版名 on the outer side, paper and date on the inner side, credits under the rule. */
+function renderFolio(page: PageForTemplate): string {
+  const e = page.edition;
+  const s = page.spec;
+  const number = String(s.number);
+  const even = /^\d+$/.test(number) ? Number(number) % 2 === 0 : page.index % 2 === 1;
+  const credits = creditsOf(s);
+  return `<header class="bm-folio ${even ? 'bm-folio-even' : 'bm-folio-odd'}">
+<div class="bm-folio-outer"><span class="bm-folio-number">第${escapeHtml(number)}版</span><span class="bm-folio-name">${escapeHtml(s.name)}</span></div>
+<div class="bm-folio-inner"><span class="bm-folio-paper">${escapeHtml(e.paper)}</span><span class="bm-folio-date">${escapeHtml(formatChineseDate(e.date))}</span></div>
+<div class="bm-folio-credits">${credits.join('　')}</div>
 </header>`;
 }
 
@@ -116,25 +146,35 @@ ${fm.subtitle ? `<p class="bm-subtitle">${escapeHtml(fm.subtitle)}</p>` : ''}${a
 </header>`;
 }
 
+/** A continuation's repeat headline: the title again, small. */
+function renderRepeatHeadline(fm: ArticleFrontMatter & { title: string }): string {
+  return `<header class="bm-headline bm-headline-repeat"><h1 class="bm-title">${escapeHtml(fm.title)}</h1></header>`;
+}
+
 function renderModule(a: ArticleForPage, _edition: Edition): string {
-  const p = a.placement;
+  const p = a.continuedFrom ? { file: a.placement.file, ...a.placement.continueAt } : a.placement;
   const data = [
     ['article', a.id],
     ['file', a.file],
+    ['title', a.frontMatter.title],
     ['columns', p.columns],
     ['column', p.column],
     ['line', p.line],
     ['lines', p.lines],
-    ['continue-on', p.continueOn],
-    ['figure-columns', p.figureColumns],
+    ['continue-on', a.continueOn ?? (a.continuedFrom ? undefined : a.placement.continueOn)],
+    ['continued-from', a.continuedFrom],
+    ['figure-columns', a.placement.figureColumns],
+    ['figures', a.placement.figures],
   ]
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => ` data-${k}="${escapeHtml(String(v))}"`)
     .join('');
-  return `<article class="bm-module" lang="${escapeHtml(a.frontMatter.lang)}"${data}>
-${renderHeadline(a.frontMatter)}
-<div class="bm-body">
-${a.html}
+  const head = a.continuedFrom ? renderRepeatHeadline(a.frontMatter) : renderHeadline(a.frontMatter);
+  const from = a.continuedFrom ? `<p class="bm-jump bm-jump-from">（上接第${escapeHtml(a.continuedFrom)}版）</p>\n` : '';
+  return `<article class="bm-module${a.continuedFrom ? ' bm-continuation' : ''}" lang="${escapeHtml(a.frontMatter.lang)}"${data}>
+${head}
+<div class="bm-body bm-text">
+${from}${a.html}
 </div>
 </article>`;
 }

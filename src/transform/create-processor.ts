@@ -21,6 +21,10 @@ import rehypeReportUnsafe from './rehype/rehype-report-unsafe.ts';
 import rehypeResolveImages, { type ResolveImagesOptions } from './rehype/rehype-resolve-images.ts';
 import rehypeSourcePositions from './rehype/rehype-source-positions.ts';
 import { sanitizeSchema } from './rehype/sanitize-schema.ts';
+import rehypeCjkSpans from './rehype/rehype-cjk-spans.ts';
+import remarkCjkEmphasisDots from './remark/remark-cjk-emphasis-dots.ts';
+import remarkCjkPunctuation from './remark/remark-cjk-punctuation.ts';
+import remarkCjkRuby from './remark/remark-cjk-ruby.ts';
 
 export interface ProcessorOptions {
   /** image resolution; without it images are left as written (unit tests) */
@@ -41,8 +45,15 @@ export function createProcessor(options: ProcessorOptions = {}) {
     .use(remarkFrontMatterData)
     // Needs the front matter: the first `#` is the title only when front matter has none.
     .use(remarkHeadlineFromHeading)
+    // Typography (rule 7): after the front matter (reads its `typography`), before the soft-break
+    // join: text nodes still equal their source here, so each change is reported at its exact line:col.
+    .use(remarkCjkPunctuation, { typography: options.typography })
     // Before remark-rehype: soft breaks are still "\n" inside text nodes here.
     .use(remarkCjkSoftBreak)
+    // Typography (rule 8): ruby `{漢字|hàn zì}` and 着重号 `[着重]{.dots}` are text syntax; after the
+    // punctuation pass (which needs the unsplit, positioned text nodes), before remark-rehype.
+    .use(remarkCjkRuby)
+    .use(remarkCjkEmphasisDots)
     // Raw HTML is carried over as `raw` nodes, parsed by rehype-raw, then sanitized.
     .use(remarkRehype, { allowDangerousHtml: true, footnoteLabel: '注释', footnoteBackLabel: '返回正文', clobberPrefix: '' })
     // (clobberPrefix '': rehype-sanitize adds the `user-content-` prefix to ids itself)
@@ -58,6 +69,10 @@ export function createProcessor(options: ProcessorOptions = {}) {
   // Images after figures: a missing image still leaves its figure and caption in place.
   if (options.images) processor.use(rehypeResolveImages, options.images);
   // CJK typography plugins (punctuation, spacing spans) go last: they read the final text.
+  // rehype-cjk-spans wraps punctuation and Latin runs next to Han in spans for typography.css and
+  // the in-page passes; after every plugin that adds text (dateline, figures, images), so that all
+  // text is final; its spans carry no position, so rehype-source-positions may run after it.
+  processor.use(rehypeCjkSpans, { typography: options.typography });
   // Source positions after sanitize (which would drop data-* attributes it does not know) and after
   // the plugins that add elements, so that every element with a position is marked.
   if (options.sourcePositions) processor.use(rehypeSourcePositions);

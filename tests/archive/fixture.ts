@@ -190,8 +190,17 @@ export function inputB(r: Rendered, over: Partial<ArchiveInput> = {}): ArchiveIn
   };
 }
 
+const temps: string[] = [];
+
+/** A fresh empty folder; removed by `removeTempArchives` (call it in afterAll). */
 export async function tempArchive(): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), 'banmian-archive-test-'));
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'banmian-archive-test-'));
+  temps.push(dir);
+  return dir;
+}
+
+export async function removeTempArchives(): Promise<void> {
+  for (const d of temps.splice(0)) await fs.rm(d, { recursive: true, force: true });
 }
 
 export async function sha256Of(file: string): Promise<string> {

@@ -1,8 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveEdition, rebuildIndex, searchArchive } from '../../src/archive/index.ts';
-import { inputA, inputB, renderFixtures, tempArchive } from './fixture.ts';
+import { inputA, inputB, renderFixtures, tempArchive, removeTempArchives } from './fixture.ts';
+
+afterAll(removeTempArchives);
 
 let root: string;
 beforeAll(async () => {

@@ -1,9 +1,11 @@
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveEdition, verifyArchive, type Manifest } from '../../src/archive/index.ts';
-import { type Rendered, inputA, inputB, renderFixtures, sha256Of, tempArchive } from './fixture.ts';
+import { type Rendered, inputA, inputB, renderFixtures, sha256Of, tempArchive, removeTempArchives } from './fixture.ts';
+
+afterAll(removeTempArchives);
 
 const require = createRequire(import.meta.url);
 type Db = { prepare(sql: string): { get(...a: unknown[]): unknown; all(...a: unknown[]): unknown[] }; close(): void };

@@ -1,8 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveEdition, verifyArchive } from '../../src/archive/index.ts';
-import { type Rendered, inputA, inputB, renderFixtures, tempArchive } from './fixture.ts';
+import { type Rendered, inputA, inputB, renderFixtures, tempArchive, removeTempArchives } from './fixture.ts';
+
+afterAll(removeTempArchives);
 
 let fx: Rendered;
 beforeAll(async () => {

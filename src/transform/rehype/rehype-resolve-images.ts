@@ -1,10 +1,11 @@
 /**
  * rehype plugin: every image path resolves relative to its article file and
- * must stay inside the manuscript folder; remote images are refused unless
- * allowed. The image is read once (through `loadImage`, the only I/O) to check
+ * must stay inside the manuscript folder (symbolic links included); remote
+ * images are refused. The image is read once (through `loadImage`, the only I/O) to check
  * it decodes and to learn its size; `src` becomes a URL the print server maps
  * back to the file.
  */
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { Element, Root } from 'hast';
 import { visit } from 'unist-util-visit';
@@ -16,6 +17,7 @@ export interface ResolveImagesOptions {
   root: string;
   /** reads an image file; returns its info or an error text */
   loadImage: (absolutePath: string) => Promise<ImageInfo | { error: string }>;
+  /** @deprecated remote images are never fetched; kept so old callers still type-check */
   allowRemoteImages?: boolean;
   /** URL prefix the print server serves the manuscript folder under */
   urlPrefix?: string;
@@ -43,11 +45,12 @@ export default function rehypeResolveImages(options: ResolveImagesOptions) {
         continue;
       }
       if (/^[a-z][a-z0-9+.-]*:/i.test(src) || src.startsWith('//')) {
-        if (/^https?:/i.test(src) && options.allowRemoteImages) continue;
+        // Remote images are never fetched (see docs/security.md): a print run must
+        // not depend on, or signal to, a server, and the archive must hold every image.
         fail(
           'image-remote',
           /^https?:|^\/\//i.test(src)
-            ? `remote image "${src}" is not fetched: download it into the manuscript folder (or build with --allow-remote-images)`
+            ? `remote image "${src.slice(0, 80)}" is not fetched: download it into the manuscript folder and link it relatively${options.allowRemoteImages ? ' (--allow-remote-images no longer fetches anything)' : ''}`
             : `image "${src.slice(0, 60)}" uses a scheme that is not allowed: use a file in the manuscript folder`,
         );
         continue;
@@ -64,6 +67,14 @@ export default function rehypeResolveImages(options: ResolveImagesOptions) {
         fail('image-outside', `image "${src}" is outside the manuscript folder: copy it into the folder and link it relatively`);
         continue;
       }
+      // A symbolic link inside the folder must not lead out of it either.
+      const real = await realpath(absolute).catch(() => absolute);
+      const realRoot = await realpath(options.root).catch(() => options.root);
+      const realRelative = path.relative(realRoot, real);
+      if (realRelative.startsWith('..') || path.isAbsolute(realRelative)) {
+        fail('image-outside', `image "${src}" is a link to a file outside the manuscript folder: copy the file itself into the folder`);
+        continue;
+      }
       const info = await options.loadImage(absolute);
       if ('error' in info) {
         fail(info.error.startsWith('not found') ? 'image-missing' : 'image-invalid', `image "${src}": ${info.error}`);
@@ -72,6 +83,9 @@ export default function rehypeResolveImages(options: ResolveImagesOptions) {
       img.properties.src = prefix + relative.split(path.sep).map(encodeURIComponent).join('/');
       img.properties.dataWidth = info.width;
       img.properties.dataHeight = info.height;
+      // Where the image is written, so the print stage can report an image the browser cannot decode.
+      img.properties.dataBmLine = place.line;
+      img.properties.dataBmColumn = place.column;
     }
   };
 }

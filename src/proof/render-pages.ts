@@ -1,0 +1,218 @@
+/**
+ * Lays out and prints the pages of an edition for proofs and the preview.
+ * Unlike build(), it does not stop at manuscript errors (an overset page or a
+ * missing image is exactly what a proof must show), it marks elements with
+ * their source positions, and it returns where every element landed on the
+ * page. Pages whose inputs did not change (same content hash) are taken
+ * from the cache instead of being printed again.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { VFile } from 'vfile';
+import type { ArticleFrontMatter, Edition } from '../config/index.ts';
+import { diagnostic, type Diagnostic, type Severity } from '../diagnostics/index.ts';
+import { layoutEngineSource, type LayoutReport } from '../layout/index.ts';
+import { findLine, loadManuscript, type ArticleRef, type Manuscript } from '../parse/index.ts';
+import { loadImage } from '../pipeline/process-articles.ts';
+import { printRoutes } from '../pipeline/build.ts';
+import { printPage, type BrowserSession, type Routes } from '../print/index.ts';
+import { loadTemplate, pageGeometry, renderPageDocument, type ArticleForPage, type PageGeometry, type Template } from '../template/index.ts';
+import { createProcessor } from '../transform/index.ts';
+import { COLLECT_POSITIONS_SOURCE, type Needle, type Positions } from './collect-positions.ts';
+
+export interface RenderedArticle {
+  ref: ArticleRef;
+  frontMatter: ArticleFrontMatter & { title: string };
+  html: string;
+}
+
+export interface RenderedPage {
+  index: number;
+  label: string;
+  name: string;
+  /** the page as Chromium printed it (all its PDF pages; overset text may spill onto a second) */
+  pdf: Uint8Array;
+  layout: LayoutReport;
+  positions: Positions;
+  /** manuscript and layout diagnostics of this page's articles */
+  diagnostics: Diagnostic[];
+  articles: RenderedArticle[];
+  /** sha256 of everything the page was made from */
+  hash: string;
+  /** true when this render reused the cached page */
+  cached: boolean;
+}
+
+export interface RenderedEdition {
+  manuscript: Manuscript;
+  edition: Edition | undefined;
+  geometry: PageGeometry | undefined;
+  template: Template | undefined;
+  pages: RenderedPage[];
+  /** diagnostics that belong to no page (edition file, template) */
+  diagnostics: Diagnostic[];
+  routes: Omit<Routes, 'documents'> | undefined;
+}
+
+export type PageCache = Map<string, RenderedPage>;
+
+export interface RenderOptions {
+  session: BrowserSession;
+  allowRemoteImages?: boolean;
+  cache?: PageCache;
+  /** only these page indices (preview: the page that changed); default all */
+  only?: (index: number) => boolean;
+}
+
+const PX_PER_MM = 96 / 25.4;
+
+async function processForProof(ref: ArticleRef, root: string, typography: object, allowRemoteImages?: boolean) {
+  const file = new VFile({ path: ref.path, value: ref.text });
+  const processor = createProcessor({
+    images: { root, loadImage, allowRemoteImages },
+    typography: { ...typography, ...file.data.frontMatter?.typography },
+    sourcePositions: true,
+  });
+  let html = '';
+  try {
+    html = String(await processor.process(file));
+  } catch (error) {
+    file.message(`could not be processed: ${(error as Error).message}`, { place: { line: 1, column: 1 }, ruleId: 'internal-error' }).fatal = true;
+  }
+  const diagnostics = file.messages.map((m): Diagnostic => ({
+    file: ref.display,
+    line: m.line ?? null,
+    column: m.column ?? null,
+    severity: (m.fatal === true ? 'error' : m.fatal === false ? 'warning' : 'info') as Severity,
+    ruleId: m.ruleId ?? 'banmian',
+    message: m.reason,
+  }));
+  const fm = file.data.frontMatter as (ArticleFrontMatter & { title?: string }) | undefined;
+  const article = fm?.title ? { ref, frontMatter: fm as ArticleFrontMatter & { title: string }, html } : undefined;
+  return { article, diagnostics };
+}
+
+/** The manuscript text at a diagnostic's position, as it will read on the page (markup removed). */
+export function snippetAt(text: string, line: number | null, column: number | null): string {
+  if (!line) return '';
+  const src = text.split('\n')[line - 1] ?? '';
+  return src
+    .slice(Math.max(0, (column ?? 1) - 1))
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/<[^>]*>|[*_`#>]|^\s*[-+]\s+|^\s*\d+\.\s+/g, '')
+    .trim()
+    .slice(0, 8);
+}
+
+async function imageHashes(html: string, root: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const m of html.matchAll(/src="\/manuscript\/([^"]+)"/g)) {
+    const file = path.join(root, ...m[1]!.split('/').map(decodeURIComponent));
+    hash.update(m[1]!);
+    hash.update(await readFile(file).catch(() => Buffer.from('missing')));
+  }
+  return hash.digest('hex');
+}
+
+export async function renderEdition(input: string, options: RenderOptions): Promise<RenderedEdition> {
+  const manuscript = await loadManuscript(input);
+  const diagnostics: Diagnostic[] = [...manuscript.diagnostics];
+  const empty = { manuscript, edition: manuscript.edition, geometry: undefined, template: undefined, pages: [], diagnostics, routes: undefined };
+  if (!manuscript.edition) return empty;
+  const edition = manuscript.edition;
+  const editionDisplay = manuscript.editionFile ? path.relative(process.cwd(), manuscript.editionFile) || manuscript.editionFile : input;
+  const template = await loadTemplate(edition.template);
+  if ('error' in template) {
+    const at = manuscript.editionText ? findLine(manuscript.editionText.split('\n'), 'template:') : undefined;
+    diagnostics.push(diagnostic(editionDisplay, at, 'error', 'unknown-template', template.error));
+    return empty;
+  }
+  let geometry: PageGeometry;
+  try {
+    geometry = pageGeometry(template.config, edition);
+  } catch (error) {
+    diagnostics.push(diagnostic(editionDisplay, undefined, 'error', 'bad-grid', (error as Error).message));
+    return empty;
+  }
+  const typography = { ...template.config.typography, ...edition.typography };
+  const routes = printRoutes(manuscript.root, template);
+  const source = (await layoutEngineSource()) + COLLECT_POSITIONS_SOURCE;
+  const templateHash = createHash('sha256').update(template.pageHtml).update(JSON.stringify(template.config)).update(source).digest('hex');
+  const pages: RenderedPage[] = [];
+  for (const [index, spec] of edition.pages.entries()) {
+    if (options.only && !options.only(index)) continue;
+    const refs = manuscript.articles.filter((a) => a.pageIndex === index);
+    const articles: RenderedArticle[] = [];
+    const pageDiagnostics: Diagnostic[] = [];
+    for (const ref of refs) {
+      const r = await processForProof(ref, manuscript.root, typography, options.allowRemoteImages);
+      pageDiagnostics.push(...r.diagnostics);
+      if (r.article) articles.push(r.article);
+    }
+    const forPage: ArticleForPage[] = articles.map((a) => ({ id: a.ref.id, file: a.ref.display, frontMatter: a.frontMatter, html: a.html, placement: a.ref.placement }));
+    const html = renderPageDocument(template, { edition, spec, index, pageCount: edition.pages.length, articles: forPage });
+    const needles: Needle[] = pageDiagnostics
+      .map((d, id) => ({ id, file: d.file, line: d.line ?? 0, text: snippetAt(refs.find((r) => r.display === d.file)?.text ?? '', d.line, d.column) }))
+      .filter((n) => n.line > 0);
+    const limit = (geometry.heightMm - geometry.margin.bottom) * PX_PER_MM;
+    const hash = createHash('sha256')
+      .update(templateHash)
+      .update(html)
+      .update(JSON.stringify(needles))
+      .update(await imageHashes(html, manuscript.root))
+      .digest('hex');
+    const hit = options.cache?.get(`${index}:${hash}`);
+    if (hit) {
+      pages.push({ ...hit, cached: true });
+      continue;
+    }
+    const docPath = `/page/${index + 1}.html`;
+    const result = await printPage<LayoutReport & { positions: Positions }>(options.session, {
+      path: docPath,
+      routes: { ...routes, documents: { [docPath]: html } },
+      layout: {
+        source,
+        options: {
+          pageLabel: String(spec.number),
+          typography: {
+            hanLatinSpace: typography.hanLatinSpace ?? 0.25,
+            lineEndHalfWidth: typography.lineEndHalfWidth ?? true,
+            strictness: typography.strictness ?? 'basic',
+          },
+          pageHeightPx: geometry.heightMm * PX_PER_MM,
+          marginBottomPx: geometry.margin.bottom * PX_PER_MM,
+          pitchPx: (geometry.linePitch * 96) / 72,
+          __positions: { needles, limit },
+        },
+      },
+    });
+    const layout = result.layout ?? { overset: [], underset: [], diagnostics: [], positions: undefined };
+    const positions = layout.positions ?? { page: { width: geometry.widthMm * PX_PER_MM, height: geometry.heightMm * PX_PER_MM }, limit, elements: [], modules: [], needles: [] };
+    for (const o of layout.overset ?? []) {
+      // Point the overset at the first paragraph that runs past the type area.
+      const first = positions.elements.find((e) => e.file === o.file && e.text !== undefined && e.rects.some((r) => r.y + r.h > limit + 1));
+      const title = articles.find((a) => a.ref.id === o.article)?.frontMatter.title ?? o.article;
+      pageDiagnostics.push(
+        diagnostic(o.file, { line: first?.line ?? 1, column: first?.column ?? 1 }, 'error', 'overset', `《${title}》 overflows its module by ${o.lines} lines: cut the text, give the module more room, or set continueOn`),
+      );
+    }
+    for (const d of layout.diagnostics ?? []) pageDiagnostics.push(diagnostic(d.file, undefined, d.severity, d.ruleId, d.message));
+    for (const url of result.requests.blocked) pageDiagnostics.push(diagnostic(editionDisplay, undefined, 'warning', 'request-blocked', `the print page tried to load ${url}; it was blocked`));
+    const page: RenderedPage = {
+      index,
+      label: String(spec.number),
+      name: spec.name,
+      pdf: result.pdf,
+      layout,
+      positions,
+      diagnostics: pageDiagnostics,
+      articles,
+      hash,
+      cached: false,
+    };
+    options.cache?.set(`${index}:${hash}`, page);
+    pages.push(page);
+  }
+  return { manuscript, edition, geometry, template, pages, diagnostics, routes };
+}

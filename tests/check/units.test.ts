@@ -1,0 +1,106 @@
+/** Pure parts of the check: Markdown stripping, pdffonts parsing, text diff, line rebuilding. */
+import { describe, expect, it } from 'vitest';
+import { parseStext } from '../../src/check/extract-glyphs.ts';
+import { fontViolations, parsePdffonts } from '../../src/check/fonts.ts';
+import { buildLayout } from '../../src/check/layout.ts';
+import { stripMarkdown } from '../../src/check/manuscript.ts';
+import { checkProhibitions } from '../../src/check/rules/prohibitions.ts';
+import { diffText } from '../../src/check/text-diff.ts';
+
+describe('stripMarkdown', () => {
+  it('drops front matter and markup, keeping alt text and link text', () => {
+    const md = [
+      '---',
+      'title: 标题',
+      '---',
+      '',
+      '## 小标题 ##',
+      '',
+      '正文**加粗**和*斜体*，见[链接文字](https://example.com)。',
+      '',
+      '![图片说明。](img/a.png)',
+      '',
+      '> 引文',
+      '- 列表项',
+      '1. 第一',
+      '<span class="x">标签</span>',
+    ].join('\n');
+    const text = stripMarkdown(md).replace(/\s+/g, '');
+    expect(text).toBe('小标题正文加粗和斜体，见链接文字。图片说明。引文列表项第一标签');
+  });
+});
+
+describe('parsePdffonts', () => {
+  const out = `name                                 type              encoding         emb sub uni object ID
+------------------------------------ ----------------- ---------------- --- --- --- ---------
+AAAAAA+NotoSerifSCExtraLight-Regular CID TrueType      Identity-H       yes yes yes      4  0
+[none]                               Type 3            Custom           yes no  yes     13  0
+Helvetica                            Type 1            WinAnsi          no  no  no      20  0
+`;
+  it('reads each font and flags Type 3 and unembedded fonts', () => {
+    const fonts = parsePdffonts(out);
+    expect(fonts.map((f) => [f.name, f.type, f.embedded])).toEqual([
+      ['AAAAAA+NotoSerifSCExtraLight-Regular', 'CID TrueType', true],
+      ['[none]', 'Type 3', true],
+      ['Helvetica', 'Type 1', false],
+    ]);
+    expect(fontViolations(fonts).violations.map((v) => v.reason)).toEqual([
+      expect.stringContaining('Type 3'),
+      'not embedded',
+    ]);
+  });
+});
+
+describe('diffText', () => {
+  it('counts missing and extra characters, ignoring whitespace, after NFC', () => {
+    const d = diffText('甲乙 丙\n丁丁第3版', '甲乙丙丁戊', '第版0123456789');
+    expect(d.missing).toEqual([{ char: '戊', count: 1 }]);
+    expect(d.extra).toEqual([{ char: '丁', count: 1 }]);
+    expect(diffText('e\u0301', '\u00e9').missingTotal).toBe(0);
+  });
+});
+
+/** Builds stext XML for rows of Han glyphs: [x, y, text] with a 10 pt em. */
+function stext(rows: [number, number, string][], width = 300): string {
+  const chars = rows
+    .flatMap(([x, y, text]) =>
+      [...text].map((c, i) => {
+        const x0 = x + i * 10;
+        return `<char quad="${x0} ${y - 8.8} ${x0 + 10} ${y - 8.8} ${x0} ${y + 1.2} ${x0 + 10} ${y + 1.2}" x="${x0}" y="${y}" color="#000000" c="${c}"/>`;
+      }),
+    )
+    .join('\n');
+  return `<?xml version="1.0"?><document><page id="page1" width="${width}" height="200"><block><line bbox="0 0 0 0" wmode="0" dir="1 0"><font name="Test" size="10">${chars}</font></line></block></page></document>`;
+}
+
+describe('line and column rebuilding', () => {
+  it('splits two columns at the gutter', () => {
+    const rows: [number, number, string][] = [];
+    for (let k = 0; k < 4; k++) {
+      rows.push([10, 20 + k * 15, '一二三四五六七八']);
+      rows.push([100, 20 + k * 15, '甲乙丙丁戊己庚辛']);
+    }
+    const layout = buildLayout(parseStext(stext(rows))[0]!);
+    expect(layout.columns.map((c) => [c.left, c.lines.length])).toEqual([
+      [10, 4],
+      [100, 4],
+    ]);
+  });
+
+  it('keeps a stretched line whole when the lines around it fill the gap', () => {
+    const xml = stext([
+      [10, 20, '一二三四五六七八'],
+      [10, 35, '一'],
+      [45, 35, '二'],
+      [80, 35, '三'],
+      [10, 50, '一二三四五六七八'],
+    ]);
+    const layout = buildLayout(parseStext(xml)[0]!);
+    expect(layout.lines.map((l) => l.text)).toEqual(['一二三四五六七八', '一二三', '一二三四五六七八']);
+  });
+
+  it('flags a comma at line start in a rebuilt line', () => {
+    const layout = buildLayout(parseStext(stext([[10, 20, '一二三'], [10, 35, '，四五']]))[0]!);
+    expect(checkProhibitions(layout).lineStart).toBe(1);
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * The edition PDF: bookmarks, page labels, metadata, tagged structure,
+ * byte-identical rebuilds, bleed and crop marks. Real Chromium, real qpdf/poppler.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build } from '../../src/pipeline/index.ts';
+import { BrowserSession } from '../../src/print/index.ts';
+
+const fixture = path.join(import.meta.dirname, 'fixtures', 'two-pages');
+let session: BrowserSession;
+let tmp: string;
+
+beforeAll(() => {
+  session = new BrowserSession();
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'banmian-edition-'));
+});
+afterAll(async () => {
+  await session.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const qpdfJson = (file: string, key: string) => JSON.parse(execFileSync('qpdf', ['--json', `--json-key=${key}`, file], { encoding: 'utf8' }));
+const qdf = (file: string) => execFileSync('qpdf', ['--qdf', '--object-streams=disable', file, '-'], { maxBuffer: 1 << 28 }).toString('latin1');
+
+describe('edition PDF', () => {
+  let a: string;
+  let b: string;
+  beforeAll(async () => {
+    a = path.join(tmp, 'a');
+    b = path.join(tmp, 'b');
+    const r1 = await build(fixture, { outDir: a, session });
+    expect(r1.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const r2 = await build(fixture, { outDir: b, session });
+    expect(r2.ok).toBe(true);
+  }, 120_000);
+
+  it('is byte-identical when the same manuscript is built twice', () => {
+    for (const f of ['edition.pdf', 'page-01.pdf', 'page-02.pdf']) {
+      expect(readFileSync(path.join(a, f)).equals(readFileSync(path.join(b, f))), f).toBe(true);
+    }
+    const raw = readFileSync(path.join(a, 'edition.pdf')).toString('latin1');
+    // dates are the edition's, never the clock's
+    expect([...raw.matchAll(/\/(CreationDate|ModDate) \(D:(\d{8})/g)].map((m) => m[2])).toEqual(['20240305', '20240305']);
+    const id = raw.match(/\/ID \[ <([0-9a-f]+)> <([0-9a-f]+)> \]/);
+    expect(id?.[1]).toBe(id?.[2]);
+  });
+
+  it('has bookmarks: page → articles by headline, pointing at the right page', () => {
+    const outlines = qpdfJson(path.join(a, 'edition.pdf'), 'outlines').outlines as { title: string; destpageposfrom1: number; kids: { title: string; destpageposfrom1: number; dest: unknown[] }[] }[];
+    expect(outlines.map((o) => [o.title, o.destpageposfrom1])).toEqual([['第1版 要闻', 1], ['第2版 综合', 2]]);
+    expect(outlines[0]!.kids.map((k) => k.title)).toEqual(['春风化雨润桃李', '城市绿道全线贯通']);
+    expect(outlines[1]!.kids.map((k) => [k.title, k.destpageposfrom1])).toEqual([['社区图书馆延长开放时间', 2]]);
+    // the headline destination is below the top of the page (found on the page), not the page top
+    const pageTop = outlines[0]!.kids[0]!.dest[3] as number;
+    expect(pageTop).toBeLessThan(1544);
+    expect(outlines[0]!.kids[1]!.dest[3] as number).toBeLessThan(pageTop);
+  });
+
+  it('labels pages with their 版次 and carries the edition metadata', () => {
+    const labels = qpdfJson(path.join(a, 'edition.pdf'), 'pagelabels').pagelabels as { index: number; label: Record<string, unknown> }[];
+    expect(labels.map((l) => [l.index, l.label['/St']])).toEqual([[0, 1], [1, 2]]);
+    const info = execFileSync('pdfinfo', [path.join(a, 'edition.pdf')], { encoding: 'utf8' });
+    expect(info).toMatch(/Title:\s+测试日报 2024-03-05 第321期/);
+    expect(info).toMatch(/Author:\s+王小明、李华、赵敏/);
+    expect(info).toMatch(/Keywords:\s+教育 春季 城建/);
+    expect(info).toMatch(/Tagged:\s+yes/);
+    expect(info).toMatch(/Metadata Stream: yes/);
+    const page2 = execFileSync('pdfinfo', [path.join(a, 'page-02.pdf')], { encoding: 'utf8' });
+    expect(page2).toMatch(/Title:\s+测试日报 2024-03-05 第321期 第2版/);
+    const xmp = execFileSync('pdfinfo', ['-meta', path.join(a, 'edition.pdf')], { encoding: 'utf8' });
+    expect(xmp).toContain('<xmp:CreateDate>2024-03-05T00:00:00Z</xmp:CreateDate>');
+  });
+
+  it('keeps the structure tree of every page through the merge (tagged PDF)', () => {
+    const text = qdf(path.join(a, 'edition.pdf'));
+    expect(text).toMatch(/\/StructTreeRoot \d+ 0 R/);
+    expect([...text.matchAll(/\/StructParents (\d+)/g)].map((m) => Number(m[1]))).toEqual([0, 1]);
+    const pg = new Set([...text.matchAll(/\/Pg (\d+) 0 R/g)].map((m) => m[1]));
+    expect(pg.size).toBe(2); // structure elements point at both pages
+    execFileSync('qpdf', ['--check', path.join(a, 'edition.pdf')]);
+  });
+
+  it('adds bleed boxes and crop marks on request', async () => {
+    const out = path.join(tmp, 'marks');
+    const r = await build(fixture, { outDir: out, session, bleed: 3, cropMarks: true });
+    expect(r.ok).toBe(true);
+    const info = execFileSync('pdfinfo', ['-box', path.join(out, 'edition.pdf')], { encoding: 'utf8' });
+    const box = (name: string) => info.match(new RegExp(`${name}:\\s+(-?[\\d.]+)\\s+(-?[\\d.]+)\\s+(-?[\\d.]+)\\s+(-?[\\d.]+)`))!.slice(1).map(Number);
+    const mm = 72 / 25.4;
+    expect(box('TrimBox')[0]).toBeCloseTo(0, 1);
+    expect(box('BleedBox')[0]).toBeCloseTo(-3 * mm, 1);
+    expect(box('MediaBox')[0]).toBeLessThan(-8 * mm); // room for marks outside the bleed
+    // the crop mark is drawn outside the trim: left of the top-left corner, on the trim line
+    const png = path.join(tmp, 'corner');
+    execFileSync('pdftoppm', ['-r', '150', '-f', '1', '-l', '1', '-x', '0', '-y', '0', '-W', '80', '-H', '80', '-gray', '-singlefile', path.join(out, 'edition.pdf'), png]);
+    const pgm = readFileSync(`${png}.pgm`);
+    const header = pgm.toString('latin1').match(/^P5\s+(\d+)\s+(\d+)\s+255\s/)!;
+    const pixels = pgm.subarray(header[0].length);
+    expect(Math.min(...pixels)).toBeLessThan(128); // something dark (the marks) in the slug corner
+  }, 120_000);
+});
