@@ -75,7 +75,13 @@ export const PlacementSchema = z.strictObject({
   /** page number (版次) where the remainder continues when the module overflows (转版) */
   continueOn: z.union([z.number().int().positive(), z.string().min(1)]).optional(),
   /** where the continuation module sits on that page; default: placed automatically after the page's own articles */
-  continueAt: z.strictObject(GridRectShape).optional(),
+  continueAt: z
+    .strictObject({
+      ...GridRectShape,
+      /** reading order on that page: the continuation module goes before this article (file name); default: after all */
+      before: z.string().min(1).optional(),
+    })
+    .optional(),
   /** how many of the module's columns its figures span (default: half the module, rounded up) */
   figureColumns: z.number().int().positive().optional(),
   /** where figures go: the first at the top and the others at the bottom (split, default), all at the top, or all at the bottom */

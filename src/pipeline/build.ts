@@ -123,7 +123,13 @@ export async function build(input: string, options: BuildOptions): Promise<Build
           html: a.html,
           placement: single ? { ...a.ref.placement, continueOn: index + 2 } : a.ref.placement,
         }));
-      const articles = [...own, ...(incoming.get(label) ?? []).map((c) => c.article)];
+      // continuation modules go after the page's own articles, or before the one named by continueAt.before
+      const articles = [...own];
+      for (const { article } of incoming.get(label) ?? []) {
+        const before = article.placement.continueAt?.before;
+        const at = before === undefined ? -1 : articles.findIndex((a) => !a.continuedFrom && a.placement.file === before);
+        articles.splice(at === -1 ? articles.length : at, 0, article);
+      }
       const html = renderPageDocument(template, { edition, spec, index, pageCount, articles });
       const docPath = `/page/${index + 1}.html`;
       return printPageWithRetry<LayoutReport>(session, {
@@ -159,6 +165,9 @@ export async function build(input: string, options: BuildOptions): Promise<Build
       const result = await printOne(index, specs.length);
       blockedRequests.push(...result.requests.blocked);
       diagnostics.push(...result.problems);
+      if (result.retried) {
+        diagnostics.push(diagnostic(editionDisplay || input, undefined, 'info', 'print-retried', `Chromium crashed or hung while printing page ${label}; the page was printed again on a fresh browser`));
+      }
       const report = result.layout;
       for (const o of report?.overset ?? []) {
         diagnostics.push(

@@ -39,7 +39,9 @@ export async function processArticle(
   const file = new VFile({ path: ref.path, value: ref.text });
   const processor = createProcessor({
     images: { root: options.root, loadImage, allowRemoteImages: options.allowRemoteImages },
-    typography: { ...options.typography, ...file.data.frontMatter?.typography },
+    // Template and edition settings; the typography plugins apply the article's own
+    // front-matter `typography` themselves, once remark-front-matter-data has read it.
+    typography: options.typography,
   });
   let html = '';
   try {

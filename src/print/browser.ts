@@ -80,6 +80,12 @@ export class BrowserSession {
   }
 
   private async launch(): Promise<Browser> {
+    // Before the launch, not after: Ctrl-C while Chromium starts must still close it
+    // (it runs in its own process group and would outlive us).
+    if (!process.listeners('SIGINT').includes(this.onSignal)) {
+      process.once('SIGINT', this.onSignal);
+      process.once('SIGTERM', this.onSignal);
+    }
     const executablePath = findChrome(this.options.chrome);
     this.profileDir ??= mkdtempSync(path.join(os.tmpdir(), 'banmian-chrome-'));
     const args = [...LAUNCH_ARGS];
@@ -96,10 +102,6 @@ export class BrowserSession {
       handleSIGHUP: false,
       protocolTimeout: 120_000,
     });
-    if (process.listenerCount('SIGINT') === 0 || !process.listeners('SIGINT').includes(this.onSignal)) {
-      process.once('SIGINT', this.onSignal);
-      process.once('SIGTERM', this.onSignal);
-    }
     this.browser = browser;
     return browser;
   }
@@ -107,8 +109,12 @@ export class BrowserSession {
 
 async function killBrowser(browser: Browser): Promise<void> {
   const proc = browser.process();
-  const timer = new Promise<void>((resolve) => setTimeout(resolve, 5_000).unref());
-  await Promise.race([browser.close().catch(() => undefined), timer]);
+  const exited = !!proc && (proc.exitCode !== null || proc.signalCode !== null);
+  if (browser.connected && !exited) {
+    // A polite close first (it flushes the profile); a hung browser gets 5 s, then SIGKILL.
+    const timer = new Promise<void>((resolve) => setTimeout(resolve, 5_000).unref());
+    await Promise.race([browser.close().catch(() => undefined), timer]);
+  }
   if (proc && proc.exitCode === null && proc.signalCode === null) {
     try {
       proc.kill('SIGKILL');

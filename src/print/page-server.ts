@@ -10,6 +10,15 @@ import type { HTTPRequest } from 'puppeteer-core';
 
 export const ORIGIN = 'http://banmian.invalid';
 
+/**
+ * Sent with every response, whatever the template's own <meta> says: no
+ * script, no plugins, no frames, no <base>, no forms. Loads of styles, images
+ * and fonts are left to the request handler below, which refuses and records
+ * everything outside the allowed roots (a CSP would refuse them silently).
+ * The layout engine runs through the DevTools protocol, which a CSP does not govern.
+ */
+export const CSP = "script-src 'none'; object-src 'none'; frame-src 'none'; child-src 'none'; worker-src 'none'; base-uri 'none'; form-action 'none'";
+
 export interface Routes {
   /** URL path → document text, e.g. "/page/1.html" */
   documents: Record<string, string>;
@@ -38,8 +47,17 @@ export interface ServedLog {
 }
 
 export function createRequestHandler(routes: Routes, log: ServedLog) {
+  let navigations = 0;
   return async (request: HTTPRequest): Promise<void> => {
     const url = request.url();
+    // Only the first navigation loads the page. Any later one (a <meta http-equiv=refresh>,
+    // an iframe, a form) is answered "204 No Content", which leaves the page where it is:
+    // refusing it outright would swap the page for an error page mid-print.
+    if (request.isNavigationRequest() && navigations++ > 0) {
+      log.blocked.push(url.length > 200 ? `${url.slice(0, 200)}…` : url);
+      await request.respond({ status: 204, body: '' }).catch(() => request.abort('blockedbyclient').catch(() => undefined));
+      return;
+    }
     // Chromium asks for a favicon by itself; it is not the manuscript's doing.
     if (url === `${ORIGIN}/favicon.ico`) {
       await request.respond({ status: 404, body: '' }).catch(() => undefined);
@@ -49,7 +67,7 @@ export function createRequestHandler(routes: Routes, log: ServedLog) {
       const body = await resolve(url, routes);
       if (body) {
         log.served.push(url);
-        await request.respond({ status: 200, contentType: body.type, body: body.data, headers: { 'Cache-Control': 'no-store' } });
+        await request.respond({ status: 200, contentType: body.type, body: body.data, headers: { 'Cache-Control': 'no-store', 'Content-Security-Policy': CSP } });
         return;
       }
     } catch {

@@ -34,7 +34,8 @@ export interface ModulePosition {
   article: string;
   file: string;
   rect: Rect;
-  body: Rect | undefined;
+  /** the module's text frames (one per column of text), or its body before layout */
+  frames: Rect[];
 }
 
 export interface Needle {
@@ -88,8 +89,8 @@ export const COLLECT_POSITIONS_SOURCE = String.raw`
       });
     }
     const modules = [...document.querySelectorAll('.bm-module')].map((m) => {
-      const body = m.querySelector('.bm-body');
-      return { article: m.dataset.article || '', file: m.dataset.file || '', rect: rectsOf(m)[0], body: body ? rectsOf(body)[0] : undefined };
+      const frames = [...m.querySelectorAll('.bm-frame, .bm-body')].flatMap(rectsOf);
+      return { article: m.dataset.article || '', file: m.dataset.file || '', rect: rectsOf(m)[0], frames };
     });
     const needles = [];
     for (const n of extra.needles) {

@@ -17,6 +17,7 @@ import { checkLooseLines } from '../check/rules/loose-lines.ts';
 import { checkOrphans } from '../check/rules/orphans.ts';
 import { checkProhibitions } from '../check/rules/prohibitions.ts';
 import type { LineRef, PageLayout } from '../check/types.ts';
+import type { PageGeometry } from '../template/index.ts';
 import type { Rect } from './collect-positions.ts';
 import type { RenderedPage } from './render-pages.ts';
 
@@ -54,17 +55,42 @@ export async function pageLayoutOf(pdf: Uint8Array): Promise<PageLayout | undefi
   }
 }
 
-/** Column/line of the body line nearest to a point (pt), as a proofreader names it. */
-export function whereOnPage(layout: PageLayout | undefined, x: number, y: number): string | null {
-  if (!layout) return null;
-  for (const c of layout.columns) {
-    if (!c.analysable || x < c.left - 2 || x > c.right + 2) continue;
-    for (const [row, i] of c.lines.entries()) {
-      const l = layout.lines[i]!;
-      if (y >= l.baseline - l.size && y <= l.baseline + l.size * 0.3) return `第${c.index + 1}栏第${row + 1}行`;
-    }
-  }
-  return null;
+/** The page grid in pt: where the type area starts, the column pitch and the line pitch. */
+export interface PageGrid {
+  typeLeft: number;
+  typeTop: number;
+  columns: number;
+  columnPitch: number;
+  linePitch: number;
+}
+
+const MM = 72 / 25.4;
+
+export function pageGrid(g: PageGeometry): PageGrid {
+  const inner = (g.widthMm - g.margin.left - g.margin.right) * MM;
+  return {
+    typeLeft: g.margin.left * MM + (inner - g.typeWidthPt) / 2,
+    typeTop: g.margin.top * MM,
+    columns: g.columns,
+    columnPitch: (g.columnChars + g.gutterChars) * g.bodySize,
+    linePitch: g.linePitch,
+  };
+}
+
+/** Grid column (1-based) of an x position. */
+export function gridColumn(grid: PageGrid, x: number): number {
+  return Math.min(grid.columns, Math.max(1, Math.floor((x - grid.typeLeft + 1) / grid.columnPitch) + 1));
+}
+
+/** Grid line (1-based, counted from the top of the type area) of a baseline. */
+export function gridRow(grid: PageGrid, baseline: number): number {
+  return Math.max(1, Math.ceil((baseline - grid.typeTop - 0.5) / grid.linePitch));
+}
+
+/** "第3栏第12行": the page's grid column and grid line, as printed in the proof's margins. */
+export function whereOnPage(grid: PageGrid | undefined, x: number, baseline: number): string | null {
+  if (!grid) return null;
+  return `第${gridColumn(grid, x)}栏第${gridRow(grid, baseline)}行`;
 }
 
 function lineRect(layout: PageLayout, ref: LineRef): Rect | undefined {
@@ -92,25 +118,29 @@ function sourceOf(page: RenderedPage, rect: Rect, text: string): { file: string;
   return { file: hit.file, line: hit.line, column: hit.column };
 }
 
-export function pageFindings(page: RenderedPage, layout: PageLayout | undefined, firstId = 1): Finding[] {
+export function pageFindings(page: RenderedPage, layout: PageLayout | undefined, grid: PageGrid | undefined, firstId = 1): Finding[] {
   const findings: Finding[] = [];
   const push = (f: Omit<Finding, 'id' | 'page' | 'where'>) => {
     const r = f.rects[0];
-    findings.push({ ...f, id: firstId + findings.length, page: page.label, where: r ? whereOnPage(layout, r.x + Math.min(r.w / 2, 6), r.y + r.h / 2) : null });
+    findings.push({ ...f, id: firstId + findings.length, page: page.label, where: r ? whereOnPage(grid, r.x + 1, r.y + Math.min(r.h, grid?.linePitch ?? 12) * 0.85) : null });
   };
   const { positions } = page;
   page.diagnostics.forEach((d: Diagnostic, i) => {
     let rects: Rect[] = [];
     if (d.ruleId === 'overset') {
       const mod = positions.modules.find((m) => m.file === d.file);
-      const box = mod?.body ?? mod?.rect;
-      // the last lines above the bottom of the type area: where the text is cut off
-      if (box) rects = [{ x: box.x, y: positions.limit - 40, w: box.w, h: 40 }];
+      // the last lines of the module, where the text is cut off
+      if (mod) {
+        const bottom = Math.min(positions.limit, mod.rect.y + mod.rect.h);
+        rects = [{ x: mod.rect.x, y: bottom - 40, w: mod.rect.w, h: 40 }];
+      }
     } else {
-      const needle = positions.needles.find((n) => n.id === i);
+      // images: the figure that is missing its picture, not its caption text
+      const needle = d.ruleId.startsWith('image-') ? undefined : positions.needles.find((n) => n.id === i);
       if (needle?.rects.length) rects = needle.rects;
       else if (d.line) {
-        const el = positions.elements.filter((e) => e.file === d.file && e.line <= d.line! && e.endLine >= d.line!).pop();
+        const here = positions.elements.filter((e) => e.file === d.file && e.line <= d.line! && e.endLine >= d.line! && e.rects.length);
+        const el = (d.ruleId.startsWith('image-') ? here.find((e) => e.tag === 'figure') ?? here.find((e) => e.tag === 'img') : undefined) ?? here.pop();
         if (el) rects = el.rects.map((r) => (r.w === 0 && r.h === 0 ? { ...r, w: 40, h: 20 } : r));
         if (el?.tag === 'img' && el.rects.every((r) => r.h < 4)) {
           const fig = positions.elements.find((e) => e.file === d.file && e.tag === 'figure' && e.line === el.line);
@@ -125,9 +155,12 @@ export function pageFindings(page: RenderedPage, layout: PageLayout | undefined,
     push({ severity: d.severity, ruleId: d.ruleId, message: d.message, file: d.file, line: d.line, column: d.column, rects: rects.map(toPt), source: d.ruleId === 'overset' || d.line === null ? 'layout' : 'manuscript' });
   });
   if (!layout) return findings;
+  // Typographic findings count in article bodies only (masthead and folio are set on purpose).
+  const bodies = positions.modules.flatMap((m) => m.frames).map(toPt);
+  const inBody = (r: Rect) => bodies.some((b) => r.x + r.w / 2 >= b.x && r.x + r.w / 2 <= b.x + b.w && r.y + r.h / 2 >= b.y && r.y + r.h / 2 <= b.y + b.h);
   const check = (ref: LineRef, ruleId: string, message: string, severity: Severity = 'warning') => {
     const rect = lineRect(layout, ref);
-    if (!rect) return;
+    if (!rect || (bodies.length > 0 && !inBody(rect))) return;
     const src = sourceOf(page, rect, ref.text);
     push({ severity, ruleId, message, ...src, rects: [rect], source: 'check' });
   };

@@ -16,7 +16,7 @@ import { layoutEngineSource, type LayoutReport } from '../layout/index.ts';
 import { findLine, loadManuscript, type ArticleRef, type Manuscript } from '../parse/index.ts';
 import { loadImage } from '../pipeline/process-articles.ts';
 import { printRoutes } from '../pipeline/build.ts';
-import { printPage, type BrowserSession, type Routes } from '../print/index.ts';
+import { printPageWithRetry, type BrowserSession, type Routes } from '../print/index.ts';
 import { loadTemplate, pageGeometry, renderPageDocument, type ArticleForPage, type PageGeometry, type Template } from '../template/index.ts';
 import { createProcessor } from '../transform/index.ts';
 import { COLLECT_POSITIONS_SOURCE, type Needle, type Positions } from './collect-positions.ts';
@@ -168,7 +168,7 @@ export async function renderEdition(input: string, options: RenderOptions): Prom
       continue;
     }
     const docPath = `/page/${index + 1}.html`;
-    const result = await printPage<LayoutReport & { positions: Positions }>(options.session, {
+    const result = await printPageWithRetry<LayoutReport & { positions: Positions }>(options.session, {
       path: docPath,
       routes: { ...routes, documents: { [docPath]: html } },
       layout: {
@@ -183,6 +183,14 @@ export async function renderEdition(input: string, options: RenderOptions): Prom
           pageHeightPx: geometry.heightMm * PX_PER_MM,
           marginBottomPx: geometry.margin.bottom * PX_PER_MM,
           pitchPx: (geometry.linePitch * 96) / 72,
+          // the same grid options as build() passes (pipeline/build.ts)
+          grid: {
+            columns: geometry.columns,
+            columnPx: (geometry.columnChars * geometry.bodySize * 96) / 72,
+            gutterPx: (geometry.gutterChars * geometry.bodySize * 96) / 72,
+            pitchPx: (geometry.linePitch * 96) / 72,
+            bodyPx: (geometry.bodySize * 96) / 72,
+          },
           __positions: { needles, limit },
         },
       },
@@ -190,14 +198,23 @@ export async function renderEdition(input: string, options: RenderOptions): Prom
     const layout = result.layout ?? { overset: [], underset: [], diagnostics: [], positions: undefined };
     const positions = layout.positions ?? { page: { width: geometry.widthMm * PX_PER_MM, height: geometry.heightMm * PX_PER_MM }, limit, elements: [], modules: [], needles: [] };
     for (const o of layout.overset ?? []) {
-      // Point the overset at the first paragraph that runs past the type area.
-      const first = positions.elements.find((e) => e.file === o.file && e.text !== undefined && e.rects.some((r) => r.y + r.h > limit + 1));
+      // Point the overset at the first paragraph that does not fit: one cut by the module's (or the type
+      // area's) bottom, or one the engine left without a box; else the text after the last paragraph shown.
+      const mod = positions.modules.find((m) => m.file === o.file);
+      const bottom = Math.min(limit, mod ? mod.rect.y + mod.rect.h : limit) + 1;
+      const paras = positions.elements.filter((e) => e.file === o.file && e.text !== undefined);
+      const first = paras.find((e) => e.rects.length === 0 || e.rects.some((r) => r.y + r.h > bottom)) ?? paras.at(-1);
       const title = articles.find((a) => a.ref.id === o.article)?.frontMatter.title ?? o.article;
       pageDiagnostics.push(
         diagnostic(o.file, { line: first?.line ?? 1, column: first?.column ?? 1 }, 'error', 'overset', `《${title}》 overflows its module by ${o.lines} lines: cut the text, give the module more room, or set continueOn`),
       );
     }
+    for (const u of layout.underset ?? []) {
+      const title = articles.find((a) => a.ref.id === u.article)?.frontMatter.title ?? u.article;
+      pageDiagnostics.push(diagnostic(u.file, undefined, 'warning', 'underset', `《${title}》 ends ${u.lines} lines short of its module: add text, a picture, or make the module smaller`));
+    }
     for (const d of layout.diagnostics ?? []) pageDiagnostics.push(diagnostic(d.file, undefined, d.severity, d.ruleId, d.message));
+    pageDiagnostics.push(...result.problems);
     for (const url of result.requests.blocked) pageDiagnostics.push(diagnostic(editionDisplay, undefined, 'warning', 'request-blocked', `the print page tried to load ${url}; it was blocked`));
     const page: RenderedPage = {
       index,

@@ -54,7 +54,10 @@ export function pageGeometry(template: TemplateConfig, edition: Edition): PageGe
   const size = edition.size ?? template.size;
   const { width: widthMm, height: heightMm } = typeof size === 'string' ? PAGE_SIZES[size] : size;
   const columns = edition.columns ?? template.columns;
-  const { margin, bodySize, linePitch, gutterChars } = template;
+  const { margin, bodySize, gutterChars } = template;
+  // The pitch is rounded to whole CSS pixels (0.75 pt): Chromium snaps text baselines to pixels, so a
+  // fractional pitch (14 pt = 18.67 px) would leave lines up to 0.75 pt off the grid.
+  const linePitch = (Math.max(1, Math.round((template.linePitch * 96) / 72)) * 72) / 96;
   const availableChars = Math.floor(((widthMm - margin.left - margin.right) * MM) / bodySize);
   const columnChars = Math.floor((availableChars + gutterChars) / columns) - gutterChars;
   if (columnChars < 4) throw new Error(`${columns} columns do not fit ${widthMm} mm at ${bodySize} pt`);
@@ -152,7 +155,7 @@ function renderRepeatHeadline(fm: ArticleFrontMatter & { title: string }): strin
 }
 
 function renderModule(a: ArticleForPage, _edition: Edition): string {
-  const p = a.continuedFrom ? { file: a.placement.file, ...a.placement.continueAt } : a.placement;
+  const p = a.continuedFrom ? { file: a.placement.file, ...a.placement.continueAt, before: undefined } : a.placement;
   const data = [
     ['article', a.id],
     ['file', a.file],

@@ -364,12 +364,12 @@ function stackFigures(m: Module): void {
 /**
  * A module whose height is fixed (or stretched to fill the page) and whose text
  * is short gives the spare lines to its pictures, a line at a time, as long as
- * the text still fits and no picture grows past 1.6 times its height: the
+ * the text still fits and no picture grows past 1.8 times its height: the
  * picture is cropped (object-fit: cover) as a picture editor would.
  */
 function growFigures(m: Module, body: number, fitsBody: (body: number) => boolean): void {
   if (m.figures.length === 0 || !fitsBody(body)) return;
-  const limit = m.figures.map((f) => Math.ceil(f.imgLines * 1.6));
+  const limit = m.figures.map((f) => Math.ceil(f.imgLines * 1.8));
   const done = m.figures.map(() => false);
   while (done.some((d) => !d)) {
     for (const [i, f] of m.figures.entries()) {

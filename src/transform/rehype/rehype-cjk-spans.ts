@@ -48,6 +48,26 @@ export function punctuationKind(mark: string): string {
   return 'other';
 }
 
+const NO_START = /[。．，、：；！‼？⁇”’」』）》〉】〗〕］｝～·・‧\/／—…%‰℃]/u;
+/** characters after which no break may fall (opening marks, and — for strict — a leading dash) */
+const NO_BREAK_AFTER = /[“‘「『（《〈【〖〔［｛\u0000]/u;
+
+function wbr(): Element {
+  return { type: 'element', tagName: 'wbr', properties: {}, children: [] };
+}
+
+/** A URL may break after each `/` (after `//` too): <wbr> there, no character added. */
+export function urlPieces(run: string): ElementContent[] {
+  if (!/^(https?:\/\/|www\.)/i.test(run) || !run.includes('/')) return [{ type: 'text', value: run }];
+  const out: ElementContent[] = [];
+  const parts = run.split(/(?<=\/)(?=[^/])/u);
+  parts.forEach((part, i) => {
+    if (i > 0) out.push(wbr());
+    out.push({ type: 'text', value: part });
+  });
+  return out;
+}
+
 function span(classes: string[], children: ElementContent[]): Element {
   return { type: 'element', tagName: 'span', properties: { className: classes }, children };
 }
@@ -121,7 +141,16 @@ export function segmentText(value: string, before: string, after: string, settin
           continue;
         }
       }
+      // Chromium gives “ ” ‘ ’ the ambiguous quotation class (no break on either side, even after
+      // Han); clreq allows a break before an opening and after a closing quote. <wbr> gives it
+      // back — an element, not a character — only where no prohibited mark follows.
+      const prevCh = k > 0 && parts[k - 1] !== '' ? parts[k - 1]!.slice(-1) : k > 1 ? parts[k - 2]!.slice(-1) : before.slice(-1);
+      const nextCh = k + 1 < parts.length && parts[k + 1] !== '' ? parts[k + 1]![0]! : k + 2 < parts.length ? parts[k + 2]![0]! : after.slice(0, 1);
+      const quoteOpen = part === '“' || part === '‘';
+      const quoteClose = part === '”' || part === '’';
+      if (quoteOpen && prevCh && !/\s/u.test(prevCh) && !OPEN.includes(prevCh) && !NO_BREAK_AFTER.test(prevCh)) out.push(wbr());
       out.push(el);
+      if (quoteClose && nextCh && !/\s/u.test(nextCh) && !NO_START.test(nextCh) && !CLOSE.includes(nextCh)) out.push(wbr());
       continue;
     }
     // Plain text: find Latin runs that touch Han.
@@ -152,12 +181,16 @@ export function segmentText(value: string, before: string, after: string, settin
       const last = chars[j]!;
       const startHan = ALNUM.test(first) && HAN.test(prevChar(i));
       const endHan = ALNUM.test(last) && HAN.test(nextChar(j));
+      const inner = urlPieces(run);
       if (settings.hanLatin && (startHan || endHan)) {
         flush();
         const cls = ['bm-hl'];
         if (startHan) cls.push('bm-hl-s');
         if (endHan) cls.push('bm-hl-e');
-        out.push(span(cls, [{ type: 'text', value: run }]));
+        out.push(span(cls, inner));
+      } else if (inner.length > 1) {
+        flush();
+        out.push(...inner);
       } else buf += run;
       i = j;
     }

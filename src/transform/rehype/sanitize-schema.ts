@@ -19,4 +19,7 @@ export const sanitizeSchema: Schema = {
     strong: [...(base.attributes?.strong ?? []), ['className', /^bm-[a-z-]+$/]],
   },
   protocols: { ...base.protocols, href: ['http', 'https', 'mailto'], src: [] },
+  // Removed with their content: the text inside these is code or markup, never article text
+  // (a <style> body left behind would print `@import url(…)` on the page).
+  strip: [...new Set([...(base.strip ?? []), 'script', 'style', 'template', 'title', 'textarea', 'noembed', 'noframes', 'xmp', 'plaintext'])],
 };

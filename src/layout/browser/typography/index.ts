@@ -52,6 +52,7 @@ const MAX_ROUNDS = 8;
 const BLOCK_SELECTOR = 'p, li, dd, dt, figcaption, .bm-caption';
 const PUNCT = /[\p{P}\p{S}]/u;
 /** closing and pause marks: never at line start */
+const OPENING = /[“‘「『（《〈【〖〔［｛]/u;
 const NO_START = /[。．，、：；！‼？⁇”’」』）》〉】〗〕］｝～·・‧／]/u;
 
 interface Glyph {
@@ -76,7 +77,13 @@ interface BlockState {
   touched: Map<Element, string>;
   keep: HTMLElement | null;
   tried: WeakSet<Element>;
+  /** marks whose half width pulled the next character up (they then left the line end): kept full width */
+  flapped: WeakMap<Element, Set<string>>;
   orphanTried: boolean;
+  /** marks left compressed mid-line */
+  squeezes: Set<Element>;
+  /** false after a line-count check failed with squeezes: no mid-line compression in this block */
+  squeezeOk: boolean;
 }
 
 function emptyReport(): TypesetReport {
@@ -152,8 +159,17 @@ function isFirstCharOf(el: Element, g: Glyph): boolean {
   return range.toString().replace(/^\s+/u, '') === '';
 }
 
+/** Removes a class whose condition failed; it is not set again on that element (no flip-flop). */
+function unset(state: BlockState, el: Element, cls: string): boolean {
+  const set = state.flapped.get(el) ?? new Set<string>();
+  set.add(cls);
+  state.flapped.set(el, set);
+  return setClass(state, el, cls, false);
+}
+
 function setClass(state: BlockState, el: Element, cls: string, on: boolean): boolean {
   if (el.classList.contains(cls) === on) return false;
+  if (on && state.flapped.get(el)?.has(cls)) return false;
   if (!state.touched.has(el)) state.touched.set(el, el.className);
   el.classList.toggle(cls, on);
   return true;
@@ -183,6 +199,7 @@ function contentBox(el: Element): { left: number; right: number } {
 
 /** One round of the line-dependent passes on one block; returns true when something changed. */
 function round(state: BlockState, options: TypesetOptions, report: TypesetReport, allowOrphanFix: boolean): boolean {
+  const lastGlyph = (ls: Line[]) => ls[ls.length - 1]!.glyphs[ls[ls.length - 1]!.glyphs.length - 1];
   const block = state.el;
   const lines = measureLines(block);
   if (lines.length === 0) return false;
@@ -207,19 +224,28 @@ function round(state: BlockState, options: TypesetOptions, report: TypesetReport
   // verify: classes whose condition no longer holds
   for (const el of block.querySelectorAll('.bm-p-end')) {
     const g = glyphByNode(el, true);
-    if (!g || !lineEnds.has(g)) changed = setClass(state, el, 'bm-p-end', false) || changed;
+    if (g && !lineEnds.has(g) && g !== lastGlyph(lines) && state.squeezeOk) {
+      // Its half width pulled the next character up: the mark stays compressed mid-line
+      // (clreq: reduce before expanding — a closing or pause mark gives up its trailing half em).
+      if (!state.squeezes.has(el)) {
+        state.squeezes.add(el);
+        report.squeezed++;
+      }
+      continue;
+    }
+    if (!g || !lineEnds.has(g)) changed = unset(state, el, 'bm-p-end') || changed;
   }
   for (const el of block.querySelectorAll('.bm-p-start')) {
     const g = glyphByNode(el, false);
-    if (!g || !lineStarts.has(g)) changed = setClass(state, el, 'bm-p-start', false) || changed;
+    if (!g || !lineStarts.has(g)) changed = unset(state, el, 'bm-p-start') || changed;
   }
   for (const el of block.querySelectorAll('.bm-ls')) {
     const g = glyphByNode(el, false);
-    if (!g || !lineStarts.has(g)) changed = setClass(state, el, 'bm-ls', false) || changed;
+    if (!g || !lineStarts.has(g)) changed = unset(state, el, 'bm-ls') || changed;
   }
   for (const el of block.querySelectorAll('.bm-le')) {
     const g = glyphByNode(el, true);
-    if (!g || !lineEnds.has(g)) changed = setClass(state, el, 'bm-le', false) || changed;
+    if (!g || !lineEnds.has(g)) changed = unset(state, el, 'bm-le') || changed;
   }
   if (changed) return true;
 
@@ -278,8 +304,10 @@ function round(state: BlockState, options: TypesetOptions, report: TypesetReport
       const above = lines[lines.length - 2]!.glyphs;
       let k = above.length - 1;
       while (k > 0 && PUNCT.test(above[k]!.ch)) k--;
+      // an opening mark stays with the character it opens
+      while (k > 0 && OPENING.test(above[k - 1]!.ch)) k--;
       const g = above[k]!;
-      if (!PUNCT.test(g.ch)) {
+      if (k > 0 && !NO_START.test(g.ch) && (!PUNCT.test(g.ch) || OPENING.test(g.ch))) {
         keepTogether(state, g);
         report.orphansFixed++;
         return true;
@@ -301,6 +329,8 @@ function keepTogether(state: BlockState, g: Glyph): void {
   keep.className = 'bm-keep';
   keep.appendChild(range.extractContents());
   range.insertNode(keep);
+  // Chromium takes the break rule before a nowrap span from the span: give the break back.
+  keep.parentNode!.insertBefore(document.createElement('wbr'), keep);
   state.keep = keep;
 }
 
@@ -308,6 +338,7 @@ function unkeep(state: BlockState): void {
   const keep = state.keep;
   if (!keep || !keep.parentNode) return;
   const parent = keep.parentNode;
+  if (keep.previousSibling?.nodeName === 'WBR') parent.removeChild(keep.previousSibling);
   while (keep.firstChild) parent.insertBefore(keep.firstChild, keep);
   parent.removeChild(keep);
   parent.normalize();
@@ -337,7 +368,10 @@ export function typesetText(root: HTMLElement, options: TypesetOptions): Typeset
     touched: new Map(),
     keep: null,
     tried: new WeakSet(),
+    flapped: new WeakMap(),
     orphanTried: false,
+    squeezes: new Set(),
+    squeezeOk: true,
   }));
   report.blocks = states.length;
 
@@ -345,19 +379,28 @@ export function typesetText(root: HTMLElement, options: TypesetOptions): Typeset
     let quiet = 0;
     for (let r = 0; r < MAX_ROUNDS * 2; r++) {
       const changed = round(state, options, report, quiet > 0);
-      if ((globalThis as any).__bmDebug && state.el.textContent!.includes((globalThis as any).__bmDebug)) console.log('round', r, changed, state.el.innerHTML.slice(0, 300));
       report.rounds = Math.max(report.rounds, r + 1);
       if (changed) quiet = 0;
       else if (++quiet >= 2) break;
     }
     const lines = measureLines(state.el);
     if (lines.length !== state.lines0) {
-      // Something pulled or pushed a line: try without the 孤字 span, then without anything.
+      // Something pulled or pushed a line: try without the 孤字 span, then without mid-line
+      // squeezes (and the passes once more), then without anything.
+      const hadKeep = state.keep !== null;
       unkeep(state);
+      if (hadKeep && measureLines(state.el).length === state.lines0) report.orphansFixed--;
+      else if (state.squeezes.size > 0) {
+        for (const el of state.squeezes) unset(state, el, 'bm-p-end');
+        report.squeezed -= state.squeezes.size;
+        state.squeezes.clear();
+        state.squeezeOk = false;
+        for (let r = 0; r < MAX_ROUNDS; r++) if (!round(state, options, report, false)) break;
+      }
       if (measureLines(state.el).length !== state.lines0) {
         revert(state);
         report.reverted++;
-      } else if (state.orphanTried) report.orphansFixed--;
+      }
     }
   }
 

@@ -1,0 +1,233 @@
+/**
+ * `npm run bench`: how fast Banmian is, as ratios to a bare puppeteer script
+ * printing the same final HTML with the same Chromium, measured in the same run
+ * (run by run, paired). Not part of `npm test`. Results: bench/results.json.
+ *
+ *   npm run bench [-- --runs 5]
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { build } from '../src/pipeline/index.ts';
+import { BrowserSession } from '../src/print/index.ts';
+import { fontPackageDir, FONT_FACES, TEMPLATES_DIR } from '../src/template/index.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
+const RUNS = Number(values.runs);
+const work = mkdtempSync(path.join(os.tmpdir(), 'banmian-bench-'));
+
+interface Sample {
+  seconds: number;
+  peakMiB: number;
+}
+
+// ---------- process-tree measurement ----------
+function treeRssKiB(root: number): number {
+  const children = new Map<number, number[]>();
+  const rss = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      const m = /VmRSS:\s+(\d+)/.exec(status);
+      rss.set(Number(entry), m ? Number(m[1]) : 0);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(entry));
+      children.set(ppid, list);
+    } catch {
+      /* process ended */
+    }
+  }
+  let total = 0;
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop()!;
+    total += rss.get(pid) ?? 0;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
+function runMeasured(cmd: string, args: string[]): Promise<Sample> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    let peak = 0;
+    const timer = setInterval(() => (peak = Math.max(peak, treeRssKiB(child.pid!))), 50);
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      const seconds = (performance.now() - start) / 1000;
+      if (code !== 0 && code !== 1) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr}`));
+      else resolve({ seconds, peakMiB: peak / 1024 });
+    });
+  });
+}
+
+// ---------- fixtures ----------
+function manuscriptWith(name: string, pages: { articles: string[] }[]): string {
+  const dir = path.join(work, name);
+  cpSync(path.join(ROOT, 'manuscript'), dir, { recursive: true });
+  const edition = parseYaml(readFileSync(path.join(dir, 'edition.yaml'), 'utf8'));
+  edition.pages = pages.map((p, i) => ({ number: i + 1, name: edition.pages[i % edition.pages.length].name, articles: p.articles }));
+  writeFileSync(path.join(dir, 'edition.yaml'), stringifyYaml(edition));
+  return dir;
+}
+
+/** Print-ready HTML of every page (after layout), rewritten to plain file URLs for the bare script. */
+async function snapshots(input: string, name: string, session: BrowserSession): Promise<string[]> {
+  const dir = path.join(work, `${name}-html`);
+  mkdirSync(dir, { recursive: true });
+  const result = await build(input, { outDir: path.join(work, `${name}-warmup`), session, snapshotDir: dir });
+  if (!result.ok) throw new Error(`${name}: ${JSON.stringify(result.diagnostics.filter((d) => d.severity === 'error'))}`);
+  const fontsCss = FONT_FACES.flatMap(({ pkg }) => readFileSync(path.join(ROOT, 'node_modules', pkg, '400.css'), 'utf8')).join('');
+  void fontsCss;
+  const map: [string, string][] = [
+    ['/manuscript/', pathToFileURL(input).href + '/'],
+    ['/template/', pathToFileURL(path.join(TEMPLATES_DIR, parseYaml(readFileSync(path.join(input, 'edition.yaml'), 'utf8')).template ?? 'broadsheet')).href + '/'],
+    ['/shared/', pathToFileURL(path.join(TEMPLATES_DIR, '_shared')).href + '/'],
+    ...FONT_FACES.map(({ pkg }): [string, string] => [`/fonts/${pkg.split('/')[1]}/`, pathToFileURL(fontPackageDir(pkg)).href + '/']),
+  ];
+  const rewrite = (text: string) => {
+    for (const [from, to] of map) text = text.replaceAll(`"${from}`, `"${to}`).replaceAll(`(${from}`, `(${to}`);
+    return text;
+  };
+  const { fontsStylesheet } = await import('../src/template/index.ts');
+  writeFileSync(path.join(dir, 'fonts.css'), rewrite(fontsStylesheet()));
+  const files = readdirSync(dir).filter((f) => f.endsWith('.html')).sort((a, b) => parseInt(a.replace(/\D/g, '')) - parseInt(b.replace(/\D/g, '')));
+  for (const f of files) {
+    const html = rewrite(readFileSync(path.join(dir, f), 'utf8'))
+      .replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '')
+      .replace('"/fonts/fonts.css"', '"fonts.css"');
+    writeFileSync(path.join(dir, f), html);
+  }
+  return files.map((f) => path.join(dir, f));
+}
+
+function stats(xs: number[]) {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s.at(-1)! };
+}
+
+async function cold(name: string, input: string, pages: string[]) {
+  const ours: Sample[] = [];
+  const bare: Sample[] = [];
+  const out = path.join(work, `${name}-out`);
+  mkdirSync(out, { recursive: true });
+  for (let i = 0; i < RUNS; i++) {
+    // paired, alternating order so drift hits both alike
+    const a = () => runMeasured(process.execPath, [path.join(ROOT, 'bin', 'banmian.js'), 'build', input, '--out', out]).then((s) => ours.push(s));
+    const b = () => runMeasured(process.execPath, [path.join(ROOT, 'scripts', 'bench-bare.mjs'), out, ...pages]).then((s) => bare.push(s));
+    if (i % 2) {
+      await a();
+      await b();
+    } else {
+      await b();
+      await a();
+    }
+  }
+  return { ours, bare };
+}
+
+async function main() {
+  const started = new Date();
+  const seed = manuscriptWith('seed', [{ articles: ['seed.md'] }]);
+  const edition = parseYaml(readFileSync(path.join(ROOT, 'manuscript', 'edition.yaml'), 'utf8'));
+  const sample = edition.pages as { articles: (string | { file: string })[] }[];
+  const sixteen = manuscriptWith('sixteen', Array.from({ length: 16 }, (_, i) => ({
+    articles: (sample[i % sample.length]!.articles).map((a) => (typeof a === 'string' ? a : a.file)).filter((f) => !/continue/.test(f)),
+  })).map((p) => ({ articles: p.articles.map(String) })));
+
+  const session = new BrowserSession();
+  let seedPages: string[];
+  let sixteenPages: string[];
+  try {
+    seedPages = await snapshots(seed, 'seed', session);
+    sixteenPages = await snapshots(sixteen, 'sixteen', session);
+  } finally {
+    await session.close();
+  }
+  const rows: { name: string; ours: ReturnType<typeof stats>; bare: ReturnType<typeof stats>; ratio: number; target: number; memory?: { ours: number; bare: number; ratio: number; target: number } }[] = [];
+  const seedRuns = await cold('seed', seed, seedPages);
+  rows.push({
+    name: 'seed page, cold',
+    ours: stats(seedRuns.ours.map((s) => s.seconds)),
+    bare: stats(seedRuns.bare.map((s) => s.seconds)),
+    ratio: stats(seedRuns.ours.map((s) => s.seconds)).median / stats(seedRuns.bare.map((s) => s.seconds)).median,
+    target: 1.2,
+  });
+  const edRuns = await cold('sixteen', sixteen, sixteenPages);
+  const memOurs = stats(edRuns.ours.map((s) => s.peakMiB)).median;
+  const memBare = stats(edRuns.bare.map((s) => s.peakMiB)).median;
+  rows.push({
+    name: '16-page edition, cold',
+    ours: stats(edRuns.ours.map((s) => s.seconds)),
+    bare: stats(edRuns.bare.map((s) => s.seconds)),
+    ratio: stats(edRuns.ours.map((s) => s.seconds)).median / stats(edRuns.bare.map((s) => s.seconds)).median,
+    target: 1.3,
+    memory: { ours: memOurs, bare: memBare, ratio: memOurs / memBare, target: 1.5 },
+  });
+  const warm = await warmRebuild(seed, seedPages[0]!);
+  rows.push(warm);
+
+  const machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}` };
+  const outFile = path.join(ROOT, 'bench', 'results.json');
+  mkdirSync(path.dirname(outFile), { recursive: true });
+  writeFileSync(outFile, JSON.stringify({ date: started.toISOString(), runs: RUNS, machine, rows }, null, 2) + '\n');
+  console.log(`machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, Node ${machine.node}; ${RUNS} runs each\n`);
+  console.log('| measurement | Banmian median (min–max) | bare median (min–max) | ratio | target |');
+  console.log('|---|---|---|---|---|');
+  const f = (s: { median: number; min: number; max: number }, unit = 's') => `${s.median.toFixed(2)} ${unit} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
+  for (const r of rows) {
+    console.log(`| ${r.name} | ${f(r.ours)} | ${f(r.bare)} | ${r.ratio.toFixed(2)}× | ≤ ${r.target}× |`);
+    if (r.memory) console.log(`| ${r.name}: peak memory | ${r.memory.ours.toFixed(0)} MiB | ${r.memory.bare.toFixed(0)} MiB | ${r.memory.ratio.toFixed(2)}× | ≤ ${r.memory.target}× |`);
+  }
+  console.log(`\nsaved ${path.relative(ROOT, outFile)}`);
+}
+
+/** One paragraph changes; rebuild in a warm session vs. a bare warm page.pdf() of the same page. */
+async function warmRebuild(input: string, pageHtml: string) {
+  const session = new BrowserSession();
+  const ours: number[] = [];
+  const bare: number[] = [];
+  const out = path.join(work, 'warm-out');
+  try {
+    await build(input, { outDir: out, session });
+    const file = path.join(input, 'seed.md');
+    const original = readFileSync(file, 'utf8');
+    for (let i = 0; i < RUNS; i++) {
+      writeFileSync(file, original.replace('星光不问赶路人', `星光不问赶路人${'，'.repeat(i % 2)}`));
+      const t = performance.now();
+      const r = await build(input, { outDir: out, session });
+      ours.push((performance.now() - t) / 1000);
+      if (!r.ok) throw new Error('warm rebuild failed');
+    }
+    writeFileSync(file, original);
+    const browser = await session.get();
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(pageHtml).href, { waitUntil: 'load' });
+    await page.evaluate(() => document.fonts.ready);
+    for (let i = 0; i < RUNS; i++) {
+      const t = performance.now();
+      await page.pdf({ preferCSSPageSize: true, printBackground: true });
+      bare.push((performance.now() - t) / 1000);
+    }
+  } finally {
+    await session.close();
+  }
+  return { name: 'warm rebuild of the seed page after one paragraph changed', ours: stats(ours), bare: stats(bare), ratio: stats(ours).median / stats(bare).median, target: 1.2 };
+}
+
+try {
+  await main();
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

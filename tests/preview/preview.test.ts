@@ -1,0 +1,100 @@
+/**
+ * `banmian preview` end to end in headless Chromium: open the preview, edit a
+ * manuscript file, see the page change without a reload and with the scroll
+ * position kept; unchanged pages are not laid out again; overset is marked.
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrowserSession } from '../../src/print/index.ts';
+import { startPreview, type Preview } from '../../src/preview/index.ts';
+
+const fixture = path.join(import.meta.dirname, '..', 'edition', 'fixtures', 'two-pages');
+let session: BrowserSession;
+let tmp: string;
+let manuscript: string;
+let preview: Preview;
+
+beforeAll(async () => {
+  session = new BrowserSession();
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'banmian-preview-'));
+  manuscript = path.join(tmp, 'ms');
+  cpSync(fixture, manuscript, { recursive: true });
+  preview = await startPreview(manuscript, { session, port: 0, dpi: 40 });
+}, 120_000);
+afterAll(async () => {
+  await preview?.close();
+  await session.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const edit = (file: string, from: string, to: string) => {
+  const p = path.join(manuscript, file);
+  writeFileSync(p, readFileSync(p, 'utf8').replace(from, to));
+};
+
+describe('preview', () => {
+  it('serves on 127.0.0.1 only', () => {
+    expect(preview.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+  });
+
+  it('updates the page in the open browser when a file is saved, keeping the scroll position', async () => {
+    const browser = await session.get();
+    const page = await browser.newPage();
+    try {
+      await page.setViewport({ width: 1000, height: 500 });
+      await page.goto(preview.url, { waitUntil: 'load' });
+      await page.waitForFunction(() => document.querySelectorAll('section.page img[src]').length === 2 && [...document.images].every((i) => i.complete && i.naturalWidth > 0));
+      const before = await page.evaluate(() => ({
+        src: [...document.querySelectorAll<HTMLImageElement>('section.page img')].map((i) => i.getAttribute('src')),
+      }));
+      const png = async (src: string) => Buffer.from(await (await fetch(new URL(src, preview.url))).arrayBuffer());
+      const oldPicture = await png(before.src[1]!);
+      await page.evaluate(() => {
+        window.scrollTo(0, 400);
+        (window as unknown as { marker: number }).marker = 42; // survives only if the page is not reloaded
+      });
+      const next = preview.nextRebuild();
+      edit('third.md', '方便上班族借阅', '方便上班族和学生借阅，周末还有亲子活动');
+      const result = await next;
+      expect(result.rendered).toEqual([1]); // only the second page was laid out again
+      expect(result.cached).toEqual([0]);
+      await page.waitForFunction((old) => document.querySelector('#page-1 img')!.getAttribute('src') !== old, { timeout: 30_000 }, before.src[1]);
+      const after = await page.evaluate(() => ({
+        src: [...document.querySelectorAll<HTMLImageElement>('section.page img')].map((i) => i.getAttribute('src')),
+        scrollY: window.scrollY,
+        marker: (window as unknown as { marker?: number }).marker,
+      }));
+      expect(after.src[0]).toBe(before.src[0]);
+      expect(after.src[1]).not.toBe(before.src[1]);
+      expect(after.scrollY).toBe(400);
+      expect(after.marker).toBe(42);
+      // the new picture differs from the old one
+      expect((await png(after.src[1]!)).equals(oldPicture)).toBe(false);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+
+  it('marks overset on the page and lists it', async () => {
+    const browser = await session.get();
+    const page = await browser.newPage();
+    try {
+      await page.goto(preview.url, { waitUntil: 'load' });
+      await page.waitForSelector('section.page img[src]');
+      const next = preview.nextRebuild();
+      edit('second.md', '沿途设置了12处驿站。', `沿途设置了12处驿站。\n\n${'绿道沿江而行，串联起公园、广场和老街区，成为市民休闲健身的好去处。'.repeat(400)}`);
+      await next;
+      await page.waitForSelector('#page-0 .mark.error', { timeout: 30_000 });
+      const shown = await page.evaluate(() => ({
+        label: document.querySelector('#page-0 .mark.error span')?.textContent,
+        list: document.getElementById('diagnostics')!.textContent,
+      }));
+      expect(shown.label).toMatch(/超版/);
+      expect(shown.list).toMatch(/second\.md:\d+:\d+ error/);
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+});
