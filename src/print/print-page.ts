@@ -85,6 +85,7 @@ interface PageCheck {
   images: { src: string; file: string; line: number | null; column: number | null }[];
   fonts: { family: string; weight: string; style: string }[];
   unbundled: { family: string; file: string }[];
+  uncovered: { file: string; chars: string[] }[];
 }
 
 /**
@@ -136,7 +137,35 @@ async function checkPage(page: Page, docPath: string, requests: ServedLog): Prom
       seen.add(first);
       unbundled.push({ family: first, file: el.closest<HTMLElement>('[data-file]')?.dataset.file ?? '' });
     }
-    return { images, fonts, unbundled };
+    // Characters no bundled face covers (by the faces' unicode-range): they print from
+    // whatever system font has them, or as an empty box when none does.
+    const ranges: [number, number][] = [];
+    for (const face of document.fonts) {
+      for (const part of face.unicodeRange.split(',')) {
+        const m = /U\+([0-9a-f?]+)(?:-([0-9a-f]+))?/i.exec(part.trim());
+        if (!m) continue;
+        const lo = parseInt(m[1]!.replace(/\?/g, '0'), 16);
+        const hi = m[2] ? parseInt(m[2], 16) : parseInt(m[1]!.replace(/\?/g, 'f'), 16);
+        ranges.push([lo, hi]);
+      }
+    }
+    const uncovered: PageCheck['uncovered'] = [];
+    if (ranges.length) {
+      const walker = document.createTreeWalker(document.querySelector('.bm-page') ?? document.body, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (node.parentElement?.closest('rp')) continue;
+        for (const ch of node.textContent ?? '') {
+          const cp = ch.codePointAt(0)!;
+          if (cp < 0x80 || /\s/.test(ch) || (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0x200b && cp <= 0x200f)) continue;
+          if (ranges.some(([lo, hi]) => cp >= lo && cp <= hi)) continue;
+          const file = node.parentElement?.closest<HTMLElement>('[data-file]')?.dataset.file ?? '';
+          const entry = uncovered.find((u) => u.file === file);
+          if (!entry) uncovered.push({ file, chars: [ch] });
+          else if (!entry.chars.includes(ch)) entry.chars.push(ch);
+        }
+      }
+    }
+    return { images, fonts, unbundled, uncovered };
   });
   const problems: Diagnostic[] = [];
   for (const img of found.images) {
@@ -157,6 +186,13 @@ async function checkPage(page: Page, docPath: string, requests: ServedLog): Prom
     problems.push(
       diagnostic(u.file || docPath, undefined, 'warning', 'font-not-bundled',
         `the template asks for the font "${u.family}", which is not bundled: the browser used a system font instead; bundle it with @font-face or remove it from the template's font-family`),
+    );
+  }
+  for (const u of found.uncovered) {
+    const list = u.chars.slice(0, 12).map((c) => `${c} (U+${c.codePointAt(0)!.toString(16).toUpperCase()})`).join(', ');
+    problems.push(
+      diagnostic(u.file || docPath, undefined, 'warning', 'glyph-not-bundled',
+        `no bundled font has ${list}${u.chars.length > 12 ? ` and ${u.chars.length - 12} more` : ''}: they print from a system font, or as an empty box if none has them; check the proof, or use a common form of the character`),
     );
   }
   return problems;

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { VFile } from 'vfile';
-import type { ArticleFrontMatter, Edition } from '../config/index.ts';
+import type { ArticleFrontMatter, Edition, PageSpec } from '../config/index.ts';
 import { diagnostic, type Diagnostic, type Severity } from '../diagnostics/index.ts';
 import { layoutEngineSource, type LayoutReport } from '../layout/index.ts';
 import { findLine, loadManuscript, type ArticleRef, type Manuscript } from '../parse/index.ts';
@@ -61,8 +61,6 @@ export interface RenderOptions {
   session: BrowserSession;
   allowRemoteImages?: boolean;
   cache?: PageCache;
-  /** only these page indices (preview: the page that changed); default all */
-  only?: (index: number) => boolean;
 }
 
 const PX_PER_MM = 96 / 25.4;
@@ -140,20 +138,43 @@ export async function renderEdition(input: string, options: RenderOptions): Prom
   const source = (await layoutEngineSource()) + COLLECT_POSITIONS_SOURCE;
   const templateHash = createHash('sha256').update(template.pageHtml).update(JSON.stringify(template.config)).update(source).digest('hex');
   const pages: RenderedPage[] = [];
-  for (const [index, spec] of edition.pages.entries()) {
-    if (options.only && !options.only(index)) continue;
-    const refs = manuscript.articles.filter((a) => a.pageIndex === index);
-    const articles: RenderedArticle[] = [];
-    const pageDiagnostics: Diagnostic[] = [];
-    for (const ref of refs) {
+  // As in build(): a single .md flows onto as many pages as it needs; continuations (转版) wait for their page.
+  const single = manuscript.editionFile === undefined;
+  const specs: PageSpec[] = [...edition.pages];
+  const incoming = new Map<string, { article: ArticleForPage; characters: number }[]>();
+  const processedByPage = new Map<number, { articles: RenderedArticle[]; diagnostics: Diagnostic[] }>();
+  const allArticles: RenderedArticle[] = [];
+  for (const [index] of edition.pages.entries()) {
+    const entry = { articles: [] as RenderedArticle[], diagnostics: [] as Diagnostic[] };
+    for (const ref of manuscript.articles.filter((a) => a.pageIndex === index)) {
       const r = await processForProof(ref, manuscript.root, typography, options.allowRemoteImages);
-      pageDiagnostics.push(...r.diagnostics);
-      if (r.article) articles.push(r.article);
+      entry.diagnostics.push(...r.diagnostics);
+      if (r.article) entry.articles.push(r.article);
     }
-    const forPage: ArticleForPage[] = articles.map((a) => ({ id: a.ref.id, file: a.ref.display, frontMatter: a.frontMatter, html: a.html, placement: a.ref.placement }));
-    const html = renderPageDocument(template, { edition, spec, index, pageCount: edition.pages.length, articles: forPage });
+    allArticles.push(...entry.articles);
+    processedByPage.set(index, entry);
+  }
+  for (let index = 0; index < specs.length && index < 500; index++) {
+    const spec = specs[index]!;
+    const label = String(spec.number);
+    const own = processedByPage.get(index) ?? { articles: [], diagnostics: [] };
+    const articles = own.articles;
+    const pageDiagnostics: Diagnostic[] = [...own.diagnostics];
+    const forPage: ArticleForPage[] = articles.map((a) => ({
+      id: a.ref.id,
+      file: a.ref.display,
+      frontMatter: a.frontMatter,
+      html: a.html,
+      placement: single ? { ...a.ref.placement, continueOn: index + 2 } : a.ref.placement,
+    }));
+    for (const { article } of incoming.get(label) ?? []) {
+      const before = article.placement.continueAt?.before;
+      const at = before === undefined ? -1 : forPage.findIndex((a) => !a.continuedFrom && a.placement.file === before);
+      forPage.splice(at === -1 ? forPage.length : at, 0, article);
+    }
+    const html = renderPageDocument(template, { edition, spec, index, pageCount: specs.length, articles: forPage });
     const needles: Needle[] = pageDiagnostics
-      .map((d, id) => ({ id, file: d.file, line: d.line ?? 0, text: snippetAt(refs.find((r) => r.display === d.file)?.text ?? '', d.line, d.column) }))
+      .map((d, id) => ({ id, file: d.file, line: d.line ?? 0, text: snippetAt(manuscript.articles.find((r) => r.display === d.file)?.text ?? '', d.line, d.column) }))
       .filter((n) => n.line > 0);
     const limit = (geometry.heightMm - geometry.margin.bottom) * PX_PER_MM;
     const hash = createHash('sha256')
@@ -165,6 +186,7 @@ export async function renderEdition(input: string, options: RenderOptions): Prom
     const hit = options.cache?.get(`${index}:${hash}`);
     if (hit) {
       pages.push({ ...hit, cached: true });
+      queueContinuations(hit, false);
       continue;
     }
     const docPath = `/page/${index + 1}.html`;
@@ -218,7 +240,7 @@ export async function renderEdition(input: string, options: RenderOptions): Prom
     for (const url of result.requests.blocked) pageDiagnostics.push(diagnostic(editionDisplay, undefined, 'warning', 'request-blocked', `the print page tried to load ${url}; it was blocked`));
     const page: RenderedPage = {
       index,
-      label: String(spec.number),
+      label,
       name: spec.name,
       pdf: result.pdf,
       layout,
@@ -230,6 +252,32 @@ export async function renderEdition(input: string, options: RenderOptions): Prom
     };
     options.cache?.set(`${index}:${hash}`, page);
     pages.push(page);
+    queueContinuations(page, true);
+  }
+
+  /** Hand the overflow of a page's modules to the page it continues on; report continuations that cannot go anywhere. */
+  function queueContinuations(page: RenderedPage, report: boolean) {
+    for (const c of page.layout.continuations ?? []) {
+      const base = c.article.replace(/~[^~]*$/, '');
+      const source = allArticles.find((a) => a.ref.id === base);
+      if (single && !specs.some((s) => String(s.number) === c.toPage)) {
+        specs.push({ number: specs.length + 1, name: specs[page.index]!.name, articles: [source?.ref.placement.file ?? c.file] });
+      }
+      const target = specs.findIndex((s) => String(s.number) === c.toPage);
+      if (!source || target <= page.index) {
+        if (report) page.diagnostics.push(diagnostic(c.file, { line: 1, column: 1 }, 'error', 'overset', `《${source?.frontMatter.title ?? c.article}》 on page ${page.label} cannot continue on page ${c.toPage}: ${target === -1 ? 'there is no such page' : 'a continuation goes to a later page'}`));
+        continue;
+      }
+      const list = incoming.get(c.toPage) ?? [];
+      list.push({
+        characters: c.characters,
+        article: {
+          id: `${base}~${c.toPage}`, file: c.file, frontMatter: source.frontMatter, html: c.html, placement: source.ref.placement,
+          continuedFrom: page.label, continueOn: single ? String(target + 2) : undefined,
+        },
+      });
+      incoming.set(c.toPage, list);
+    }
   }
   return { manuscript, edition, geometry, template, pages, diagnostics, routes };
 }

@@ -3,7 +3,7 @@
  * printed PDF, no overlaps, overset errors with the right amounts,
  * continuations that lose nothing, masthead and page headers.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,9 +138,6 @@ describe('the sample edition', () => {
     }
   });
 
-  it('reports the engine time per page', () => {
-    expect(sample.ok).toBe(true);
-  });
 });
 
 describe('overset and continuation', () => {
@@ -204,4 +201,3 @@ describe('overset and continuation', () => {
   });
 });
 
-void copyFileSync;

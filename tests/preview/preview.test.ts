@@ -35,8 +35,14 @@ const edit = (file: string, from: string, to: string) => {
 };
 
 describe('preview', () => {
-  it('serves on 127.0.0.1 only', () => {
+  it('serves on 127.0.0.1 only, and nothing but its own routes', async () => {
     expect(preview.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect((await fetch(new URL('/page/0.png', preview.url))).headers.get('content-type')).toBe('image/png');
+    for (const p of ['/page/99.png', '/edition.yaml', '/../first.md', '/manuscript/first.md']) {
+      expect((await fetch(new URL(p, preview.url))).status, p).toBe(404);
+    }
+    const state = (await (await fetch(new URL('/state.json', preview.url))).json()) as { pages: { label: string }[] };
+    expect(state.pages.map((p) => p.label)).toEqual(['1', '2']);
   });
 
   it('updates the page in the open browser when a file is saved, keeping the scroll position', async () => {

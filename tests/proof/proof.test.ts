@@ -10,7 +10,7 @@ import path from 'node:path';
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFString } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserSession } from '../../src/print/index.ts';
-import { runProof, type ProofReport } from '../../src/proof/index.ts';
+import { runProof, runProofCommand, type ProofReport } from '../../src/proof/index.ts';
 
 const fixture = path.join(import.meta.dirname, 'fixtures', 'draft');
 let session: BrowserSession;
@@ -126,4 +126,9 @@ describe('proof', () => {
     expect(report.findings.filter((f) => f.source === 'change').map((f) => [path.basename(f.file), f.line])).toEqual([['short.md', 8]]);
     await expect(runProof(repo, { outDir: path.join(tmp, 'p4'), session, since: 'no-such-rev' })).rejects.toThrow(/neither a PDF file nor a git revision/);
   }, 180_000);
+
+  it('checks its command line', async () => {
+    await expect(runProofCommand(['a', 'b'])).rejects.toThrow(/one input/);
+    await expect(runProofCommand(['a', '--number', 'x'])).rejects.toThrow(/--number/);
+  });
 });

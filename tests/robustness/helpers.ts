@@ -100,8 +100,9 @@ export async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, 
   }
 }
 
-export function pdfText(file: string): string {
-  return execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
+/** Text of a PDF. `raw` keeps content-stream order and every hyphen (the default mode joins hyphenated lines and drops the hyphen). */
+export function pdfText(file: string, raw = false): string {
+  return execFileSync('pdftotext', ['-enc', 'UTF-8', ...(raw ? ['-raw'] : []), file, '-'], { encoding: 'utf8' });
 }
 
 export const tmpdir = os.tmpdir();
