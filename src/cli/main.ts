@@ -2,7 +2,7 @@
  * The command line: picks the command and maps outcomes to exit codes
  * (0 ok, 1 manuscript errors or a failed check, 2 wrong usage).
  */
-import { ManuscriptError, UsageError, formatDiagnostic } from '../diagnostics/index.ts';
+import { ManuscriptError, UsageError, formatDiagnostic, type Diagnostic } from '../diagnostics/index.ts';
 import { buildCommand } from './build-command.ts';
 
 const HELP = `Usage: banmian <command> [options]
@@ -42,18 +42,32 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`banmian: unknown command "${name}"\n\n${HELP}`);
     return 2;
   }
+  // With --json, a failure that is not a manuscript diagnostic is still one JSON object on stdout.
+  const json = rest.includes('--json');
+  const report = (ruleId: string, message: string, diagnostics?: Diagnostic[]) => {
+    if (json) {
+      const list = diagnostics ?? [{ file: rest.find((a) => !a.startsWith('-')) ?? '', line: null, column: null, severity: 'error' as const, ruleId, message }];
+      console.log(JSON.stringify({ ok: false, outputs: [], diagnostics: list }, null, 2));
+    } else if (diagnostics) {
+      for (const d of diagnostics) console.error(formatDiagnostic(d));
+    } else {
+      console.error(`banmian ${name}: ${message}`);
+    }
+  };
   try {
     return await (await load())(rest);
   } catch (error) {
+    const message = String((error as Error)?.message ?? error);
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`banmian ${name}: ${(error as Error).message}`);
+      report('usage', message);
       return 2;
     }
     if (error instanceof ManuscriptError) {
-      for (const d of error.diagnostics) console.error(formatDiagnostic(d));
+      report('manuscript', message, error.diagnostics);
       return 1;
     }
-    console.error(`banmian ${name}: ${(error as Error).message}`);
+    // Anything else is our fault or the machine's (no Chromium, disk full): one line, no stack trace unless asked.
+    report('internal-error', `${message}${process.env.BANMIAN_DEBUG ? '' : ' (set BANMIAN_DEBUG=1 for details)'}`);
     if (process.env.BANMIAN_DEBUG) console.error((error as Error).stack);
     return 1;
   }

@@ -29,6 +29,8 @@ export const ArticleFrontMatterSchema = z.strictObject({
   title: z.string().min(1).optional(),
   /** 副题 */
   subtitle: z.string().optional(),
+  /** 提要题: a short summary of a lead story, set in a box in the headline block under the byline (one or more sentences) */
+  summary: z.string().optional(),
   authors: nameOrList.optional(),
   /** e.g. 本报讯 */
   dateline: z.string().optional(),
@@ -84,8 +86,9 @@ export const PlacementSchema = z.strictObject({
     .optional(),
   /** how many of the module's columns its figures span (default: half the module, rounded up) */
   figureColumns: z.number().int().positive().optional(),
-  /** where figures go: the first at the top and the others at the bottom (split, default), all at the top, or all at the bottom */
-  figures: z.enum(['split', 'top', 'bottom']).optional(),
+  /** where figures go: the first at the top and the others at the bottom (split, default), all at the top, all at the bottom,
+   *  or wrap: the first in the middle of the module with the text running above and below it, the others at the bottom */
+  figures: z.enum(['split', 'top', 'bottom', 'wrap']).optional(),
 });
 export type Placement = z.infer<typeof PlacementSchema>;
 

@@ -3,9 +3,9 @@
  * collect (load manuscript) → run (transform each article) → template →
  * print (layout engine inside Chromium) → post-process → write.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
 import type { Edition, PageSpec } from '../config/index.ts';
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/index.ts';
 import { layoutEngineSource, type LayoutReport } from '../layout/index.ts';
@@ -33,6 +33,8 @@ export interface BuildOptions {
   allowRemoteImages?: boolean;
   /** a running browser session to reuse (tests, preview); otherwise one is made and closed */
   session?: BrowserSession;
+  /** write each page's laid-out HTML here (benchmarks print it bare to compare) */
+  snapshotDir?: string;
   /** ms one print step may take before the browser counts as hung (default 60 s) */
   printTimeout?: number;
   /** print-shop output: bleed around the trim, in mm (0 or undefined: none) */
@@ -133,6 +135,7 @@ export async function build(input: string, options: BuildOptions): Promise<Build
       const html = renderPageDocument(template, { edition, spec, index, pageCount, articles });
       const docPath = `/page/${index + 1}.html`;
       return printPageWithRetry<LayoutReport>(session, {
+        snapshot: options.snapshotDir !== undefined,
         timeout: options.printTimeout,
         path: docPath,
         routes: { ...routes, documents: { [docPath]: html } },
@@ -163,6 +166,7 @@ export async function build(input: string, options: BuildOptions): Promise<Build
       const spec = specs[index]!;
       const label = String(spec.number);
       const result = await printOne(index, specs.length);
+      if (options.snapshotDir && result.html) writeFileSync(path.join(options.snapshotDir, `page-${index + 1}.html`), result.html);
       blockedRequests.push(...result.requests.blocked);
       diagnostics.push(...result.problems);
       if (result.retried) {

@@ -22,11 +22,16 @@ function executable(file: string): boolean {
   }
 }
 
+/** No browser to drive: a setup problem, not a crash; never retried. */
+export class ChromeNotFoundError extends Error {
+  override name = 'ChromeNotFoundError';
+}
+
 export function findChrome(explicit?: string): string {
   const chosen = explicit ?? process.env.BANMIAN_CHROME ?? process.env.PUPPETEER_EXECUTABLE_PATH;
   if (chosen) {
     if (executable(chosen)) return chosen;
-    throw new Error(`the browser "${chosen}" does not exist or cannot be run: check --chrome / BANMIAN_CHROME`);
+    throw new ChromeNotFoundError(`the browser "${chosen}" does not exist or cannot be run: check --chrome / BANMIAN_CHROME`);
   }
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     for (const name of NAMES) {
@@ -35,7 +40,7 @@ export function findChrome(explicit?: string): string {
     }
   }
   for (const file of FIXED) if (executable(file)) return file;
-  throw new Error(
+  throw new ChromeNotFoundError(
     'no Chrome or Chromium found: install Debian\'s `chromium` package (apt-get install chromium), or point BANMIAN_CHROME (or --chrome) at your Chrome',
   );
 }

@@ -5,6 +5,7 @@
  * a message a user can act on.
  */
 import type { BrowserSession } from './browser.ts';
+import { ChromeNotFoundError } from './find-chrome.ts';
 import { printPage, type PrintJob, type PrintResult } from './print-page.ts';
 
 export class PrintFailure extends Error {
@@ -29,6 +30,7 @@ export async function printPageWithRetry<R = unknown>(
     return { ...(await printPage<R>(session, job)), retried: false };
   } catch (first) {
     if (session.isClosed()) throw first; // interrupted (Ctrl-C): do not start another browser
+    if (first instanceof ChromeNotFoundError) throw first; // nothing to retry: no browser installed
     onRetry?.(first as Error);
     await session.restart();
     try {

@@ -146,6 +146,7 @@ export function renderHeadline(fm: ArticleFrontMatter & { title: string }): stri
   return `<header class="bm-headline">
 ${fm.kicker ? `<p class="bm-kicker">${escapeHtml(fm.kicker)}</p>` : ''}<h1 class="bm-title">${escapeHtml(fm.title)}</h1>
 ${fm.subtitle ? `<p class="bm-subtitle">${escapeHtml(fm.subtitle)}</p>` : ''}${authors.length ? `<p class="bm-byline">${authors.map(escapeHtml).join('　')}</p>` : ''}
+${fm.summary ? `<p class="bm-summary">${escapeHtml(fm.summary)}</p>` : ''}
 </header>`;
 }
 

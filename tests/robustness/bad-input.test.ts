@@ -82,3 +82,18 @@ function checkErrors(diagnostics: Diag[], expected: Expected): void {
   }
   expect(errors.length).toBeGreaterThanOrEqual(expected.errors.length);
 }
+
+describe('a machine without Chromium', () => {
+  it('exits 1 with one line that says what to install, writes nothing, and --json still prints JSON', async () => {
+    const out = scratch('no-chrome');
+    const before = previousOutputs(out);
+    const run = await runCli(['build', path.join(FIXTURES, '..', '..', '..', 'manuscript'), '--out', out], { env: { BANMIAN_CHROME: '/nonexistent/chromium' } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('BANMIAN_CHROME');
+    expect(run.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
+    const json = await runCli(['build', path.join(FIXTURES, '..', '..', '..', 'manuscript'), '--out', out, '--json'], { env: { BANMIAN_CHROME: '/nonexistent/chromium' } });
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, diagnostics: [{ severity: 'error', ruleId: 'internal-error' }] });
+    expect(snapshot(out)).toEqual(before);
+  });
+});

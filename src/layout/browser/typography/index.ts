@@ -7,17 +7,32 @@
  * The passes only toggle classes on the spans the transform made
  * (rehype-cjk-spans) and, for 孤字, wrap the end of a paragraph in a nowrap
  * span; typography.css turns the classes into margins. No character is ever
- * added or removed. Each round measures every line from client rects, then:
+ * added or removed.
+ *
+ * Speed: all blocks advance together, one round at a time, so a round costs
+ * one layout of the container, not one per block. A block is measured only
+ * when something in it changed: one Range.getClientRects() per text node
+ * (one rect per line the node touches) and, for a node that spans a break,
+ * a bisection over its characters to find the break; single characters are
+ * measured only where a pass needs them (line ends, the next line's first
+ * unit). While the passes run, the container is set flush left (line breaks
+ * do not depend on justification), so the room left at a line's end is
+ * simply the content box's right edge minus the last glyph's.
+ *
+ * Each round, per block:
  *   verify   — undo classes whose condition no longer holds (breaks moved);
- *   squeeze  — 先挤进: a loose line pulls up the next line's first unit when
- *              that unit fits with its final mark set half-width (clreq:
- *              reduce first, then expand);
+ *   reduce   — 先挤进 (clreq: reduce before expanding): a loose line tries to
+ *              take up the next line's first unit by compressing its own
+ *              full-width marks and Han–Latin spaces to 1/8 em and setting
+ *              the unit's final mark half-width; kept only when the unit
+ *              came up and the block kept its number of lines;
  *   line end — a closing or pause mark at line end set half-width (GB/T 15834 §5.1.10);
  *   edges    — no Han–Latin margin at line start or end;
  *   opening  — an opening mark at the start of a line (not a paragraph's first) set flush;
  *   孤字     — a paragraph's last line with one character takes the last
- *              character of the line above (nowrap), when nothing else changed.
- * Rounds repeat until nothing changes (at most MAX_ROUNDS).
+ *              character of the line above (nowrap); when that would add a
+ *              line, the line above is compressed instead so the lone
+ *              character comes up.
  */
 export interface TypesetOptions {
   /** Han–Latin space in em (0 = none) */
@@ -31,7 +46,7 @@ export interface TypesetReport {
   lineEndMarks: number;
   /** of those, set half-width */
   lineEndHalfWidth: number;
-  /** lines that took up the next line's first unit by setting its mark half-width */
+  /** lines that took up the next line's first unit by compressing punctuation or Han–Latin space */
   squeezed: number;
   /** Han–Latin margins removed at line start or end */
   hanLatinTrimmed: number;
@@ -46,48 +61,79 @@ export interface TypesetReport {
   rounds: number;
   /** paragraphs measured */
   blocks: number;
+  /** block measurements taken (one per changed block and round) */
+  measurements: number;
+  /** time spent in typesetText, ms */
+  ms: number;
 }
 
-const MAX_ROUNDS = 8;
+const MAX_ROUNDS = 14;
 const BLOCK_SELECTOR = 'p, li, dd, dt, figcaption, .bm-caption';
 const PUNCT = /[\p{P}\p{S}]/u;
-/** closing and pause marks: never at line start */
 const OPENING = /[“‘「『（《〈【〖〔［｛]/u;
+/** closing and pause marks: never at line start */
 const NO_START = /[。．，、：；！‼？⁇”’」』）》〉】〗〕］｝～·・‧／]/u;
+/** marks drawn in the middle of the em box in Simplified Chinese fonts: compressed by a quarter only */
+const SQUEEZES = '.bm-p-squeeze, .bm-p-squeeze-c, .bm-p-squeeze-open, .bm-hl-squeeze';
+const CENTRED = /[：；！？]/u;
+/** loose-line threshold of `banmian check`, em per gap, with a little margin */
+const LOOSE_EM = 0.115;
 
-interface Glyph {
+interface Unit {
   node: Text;
   offset: number;
   ch: string;
-  left: number;
-  right: number;
-  mid: number;
+  /** the transform's span around it (.bm-p or .bm-hl), if any */
+  span: HTMLElement | null;
 }
 
-interface Line {
-  glyphs: Glyph[];
-  left: number;
-  right: number;
+interface MLine {
+  first: number;
+  last: number;
+}
+
+interface Measure {
+  units: Unit[];
+  lineOf: Int32Array;
+  lines: MLine[];
+  rects: (DOMRect | null)[];
+  box: { left: number; right: number };
+  em: number;
+  /** first and last unit of each span */
+  spans: Map<Element, [number, number]>;
+}
+
+interface Experiment {
+  line: number;
+  /** unit index that ended the line before */
+  last: number;
+  els: [Element, string][];
+  kind: 'reduce' | 'orphan';
 }
 
 interface BlockState {
   el: HTMLElement;
   lines0: number;
+  m: Measure | null;
+  dirty: boolean;
   /** spans whose class we set, to put back */
   touched: Map<Element, string>;
   keep: HTMLElement | null;
-  tried: WeakSet<Element>;
-  /** marks whose half width pulled the next character up (they then left the line end): kept full width */
+  /** classes unset once are never set again on that element (no flip-flop) */
   flapped: WeakMap<Element, Set<string>>;
   orphanTried: boolean;
-  /** marks left compressed mid-line */
+  /** marks left compressed mid-line after their half width pulled a character up */
   squeezes: Set<Element>;
-  /** false after a line-count check failed with squeezes: no mid-line compression in this block */
   squeezeOk: boolean;
+  /** loose lines already tried, by their last unit */
+  triedLoose: Set<string>;
+  pending: Experiment | null;
+  quiet: number;
+  done: boolean;
 }
 
 function emptyReport(): TypesetReport {
-  return { lineEndMarks: 0, lineEndHalfWidth: 0, squeezed: 0, hanLatinTrimmed: 0, openingFlush: 0, orphansFixed: 0, orphansLeft: 0, reverted: 0, rounds: 0, blocks: 0 };
+  return { lineEndMarks: 0, lineEndHalfWidth: 0, squeezed: 0, hanLatinTrimmed: 0, openingFlush: 0, orphansFixed: 0, orphansLeft: 0, reverted: 0, rounds: 0, blocks: 0, measurements: 0, ms: 0 };
 }
 
 function skipText(node: Node, block: Element): boolean {
@@ -98,65 +144,157 @@ function skipText(node: Node, block: Element): boolean {
   return false;
 }
 
-/** Every visible character of a block with its box, grouped into lines. */
-export function measureLines(block: Element): Line[] {
-  const range = document.createRange();
+function contentBox(el: Element): { left: number; right: number } {
+  const r = el.getBoundingClientRect();
+  const s = getComputedStyle(el);
+  return { left: r.left + (parseFloat(s.paddingLeft) || 0) + (parseFloat(s.borderLeftWidth) || 0), right: r.right - (parseFloat(s.paddingRight) || 0) - (parseFloat(s.borderRightWidth) || 0) };
+}
+
+const range = typeof document === 'undefined' ? (null as unknown as Range) : document.createRange();
+
+function rectOfUnit(u: Unit): DOMRect | null {
+  range.setStart(u.node, u.offset);
+  range.setEnd(u.node, u.offset + u.ch.length);
+  const rs = range.getClientRects();
+  for (const r of rs) if (r.width > 0 || r.height > 0) return r;
+  return null;
+}
+
+/** Lines of a block: one getClientRects() per text node, single characters only around breaks. */
+export function measureBlock(block: HTMLElement): Measure {
+  const s = getComputedStyle(block);
+  const em = parseFloat(s.fontSize) || 16;
+  const lh = parseFloat(s.lineHeight) || em * 1.5;
+  const units: Unit[] = [];
+  const lineIdx: number[] = [];
+  const rects: (DOMRect | null)[] = [];
+  const mids: number[] = [];
+  const lineFor = (mid: number): number => {
+    for (let k = mids.length - 1; k >= 0 && k >= mids.length - 4; k--) if (Math.abs(mid - mids[k]!) <= 0.4 * lh) return k;
+    for (let k = 0; k < mids.length; k++) if (Math.abs(mid - mids[k]!) <= 0.4 * lh) return k;
+    mids.push(mid);
+    return mids.length - 1;
+  };
+  const spanCache = new Map<Element | null, HTMLElement | null>();
   const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
-  const lineHeight = parseFloat(getComputedStyle(block).lineHeight) || parseFloat(getComputedStyle(block).fontSize) * 1.5;
-  const lines: Line[] = [];
-  let cur: Line | null = null;
-  let prev: Glyph | null = null;
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const node = n as Text;
-    if (skipText(node, block)) continue;
     const text = node.data;
+    if (!/\S/u.test(text) || skipText(node, block)) continue;
+    range.selectNodeContents(node);
+    const rs = [...range.getClientRects()].filter((r) => r.width > 0 || r.height > 0);
+    if (rs.length === 0) continue;
+    const parent = node.parentElement;
+    let span = spanCache.get(parent);
+    if (span === undefined) {
+      const c = parent?.closest<HTMLElement>('.bm-p, .bm-hl') ?? null;
+      span = c && block.contains(c) && c !== block ? c : null;
+      spanCache.set(parent, span);
+    }
+    const start = units.length;
     for (let i = 0; i < text.length; ) {
       const cp = text.codePointAt(i)!;
       const len = cp > 0xffff ? 2 : 1;
       const ch = text.slice(i, i + len);
       if (!/\s/u.test(ch)) {
-        range.setStart(node, i);
-        range.setEnd(node, i + len);
-        const rects = range.getClientRects();
-        const r = rects[0];
-        if (r && (r.width > 0 || r.height > 0)) {
-          const g: Glyph = { node, offset: i, ch, left: r.left, right: r.right, mid: (r.top + r.bottom) / 2 };
-          const newLine = !prev || !cur || Math.abs(g.mid - prev.mid) > 0.4 * lineHeight || g.left < prev.left - 1;
-          if (newLine) {
-            cur = { glyphs: [], left: g.left, right: g.right };
-            lines.push(cur);
-          }
-          cur!.glyphs.push(g);
-          cur!.left = Math.min(cur!.left, g.left);
-          cur!.right = Math.max(cur!.right, g.right);
-          prev = g;
-        }
+        units.push({ node, offset: i, ch, span });
+        rects.push(null);
+        lineIdx.push(-1);
       }
       i += len;
     }
+    const end = units.length;
+    if (end === start) continue;
+    const ls = rs.map((r) => lineFor((r.top + r.bottom) / 2));
+    const lo = Math.min(...ls);
+    const hi = Math.max(...ls);
+    if (lo === hi) {
+      for (let i = start; i < end; i++) lineIdx[i] = lo;
+      continue;
+    }
+    const lineAt = (i: number): number => {
+      if (lineIdx[i]! >= 0) return lineIdx[i]!;
+      const r = rectOfUnit(units[i]!);
+      rects[i] = r;
+      lineIdx[i] = r ? lineFor((r.top + r.bottom) / 2) : -2;
+      return lineIdx[i]!;
+    };
+    // bisection: characters of one node are in line order
+    const fill = (a: number, b: number) => {
+      const la = lineAt(a);
+      const lb = lineAt(b);
+      if (la === lb && la >= 0) {
+        for (let i = a + 1; i < b; i++) lineIdx[i] = la;
+        return;
+      }
+      if (b - a <= 1) return;
+      const mid = (a + b) >> 1;
+      fill(a, mid);
+      fill(mid, b);
+    };
+    fill(start, end - 1);
   }
-  return lines;
+  // keep measured units only, number lines in order
+  const keepUnits: Unit[] = [];
+  const keepRects: (DOMRect | null)[] = [];
+  const lineOf: number[] = [];
+  const lines: MLine[] = [];
+  let prevRaw = -1;
+  for (let i = 0; i < units.length; i++) {
+    const raw = lineIdx[i]!;
+    if (raw < 0) continue;
+    if (raw !== prevRaw || lines.length === 0) {
+      lines.push({ first: keepUnits.length, last: keepUnits.length });
+      prevRaw = raw;
+    }
+    lines[lines.length - 1]!.last = keepUnits.length;
+    lineOf.push(lines.length - 1);
+    keepUnits.push(units[i]!);
+    keepRects.push(rects[i]!);
+  }
+  const spans = new Map<Element, [number, number]>();
+  keepUnits.forEach((u, i) => {
+    if (!u.span) return;
+    const r = spans.get(u.span);
+    if (r) r[1] = i;
+    else spans.set(u.span, [i, i]);
+  });
+  return { units: keepUnits, lineOf: Int32Array.from(lineOf), lines, rects: keepRects, box: contentBox(block), em, spans };
 }
 
-function spanOf(g: Glyph, cls: string): HTMLElement | null {
-  const el = g.node.parentElement?.closest<HTMLElement>(`.${cls}`);
-  return el ?? null;
+function rect(m: Measure, i: number): DOMRect | null {
+  if (m.rects[i] === null || m.rects[i] === undefined) m.rects[i] = rectOfUnit(m.units[i]!);
+  return m.rects[i]!;
 }
 
-function isLastCharOf(el: Element, g: Glyph): boolean {
-  const text = el.textContent ?? '';
-  const t = text.replace(/\s+$/u, '');
-  const range = document.createRange();
-  range.selectNodeContents(el);
-  range.setStart(g.node, g.offset + g.ch.length);
-  return (range.toString().replace(/\s+$/u, '') === '' && t.length > 0);
+function isKind(span: Element | null, ...kinds: string[]): boolean {
+  return !!span && kinds.some((k) => span.classList.contains(k));
 }
 
-function isFirstCharOf(el: Element, g: Glyph): boolean {
-  const range = document.createRange();
-  range.selectNodeContents(el);
-  range.setEnd(g.node, g.offset);
-  return range.toString().replace(/^\s+/u, '') === '';
+/** Room left at the end of a line (flush-left measurement), margins of the last span counted. */
+function room(m: Measure, line: MLine): number {
+  const r = rect(m, line.last);
+  if (!r) return 0;
+  let right = r.right;
+  const u = m.units[line.last]!;
+  if (u.span && m.spans.get(u.span)![1] === line.last) right += parseFloat(getComputedStyle(u.span).marginRight) || 0;
+  return m.box.right - right;
+}
+
+/** Estimated extra space per gap (em) once the line is justified, Han–Latin margins included. */
+function looseness(m: Measure, k: number, hanLatin: number): number {
+  const line = m.lines[k]!;
+  const gaps = line.last - line.first;
+  if (gaps < 1) return 0;
+  let hl = 0;
+  for (let i = line.first; i <= line.last; i++) {
+    const sp = m.units[i]!.span;
+    if (!sp || !sp.classList.contains('bm-hl')) continue;
+    const [a, b] = m.spans.get(sp)!;
+    if (i === a && i !== line.first && sp.classList.contains('bm-hl-s')) hl += sp.classList.contains('bm-hl-squeeze') ? 0.125 : hanLatin;
+    if (i === b && i !== line.last && sp.classList.contains('bm-hl-e')) hl += sp.classList.contains('bm-hl-squeeze') ? 0.125 : hanLatin;
+  }
+  return (room(m, line) / m.em + hl) / gaps;
 }
 
 /** Removes a class whose condition failed; it is not set again on that element (no flip-flop). */
@@ -175,141 +313,170 @@ function setClass(state: BlockState, el: Element, cls: string, on: boolean): boo
   return true;
 }
 
-function letters(glyphs: Glyph[]): number {
-  return glyphs.filter((g) => !PUNCT.test(g.ch)).length;
+function letters(m: Measure, line: MLine): number {
+  let n = 0;
+  for (let i = line.first; i <= line.last; i++) if (!PUNCT.test(m.units[i]!.ch)) n++;
+  return n;
 }
 
-function emOf(el: Element): number {
-  return parseFloat(getComputedStyle(el).fontSize) || 16;
-}
-
-/** Sum of the gaps between neighbouring glyph boxes plus the room left at the end of the line. */
-function slack(line: Line, contentRight: number): number {
-  let sum = 0;
-  const gs = line.glyphs;
-  for (let i = 1; i < gs.length; i++) sum += Math.max(0, gs[i]!.left - gs[i - 1]!.right);
-  return sum + Math.max(0, contentRight - line.right);
-}
-
-function contentBox(el: Element): { left: number; right: number } {
-  const r = el.getBoundingClientRect();
-  const s = getComputedStyle(el);
-  return { left: r.left + (parseFloat(s.paddingLeft) || 0) + (parseFloat(s.borderLeftWidth) || 0), right: r.right - (parseFloat(s.paddingRight) || 0) - (parseFloat(s.borderRightWidth) || 0) };
-}
-
-/** One round of the line-dependent passes on one block; returns true when something changed. */
-function round(state: BlockState, options: TypesetOptions, report: TypesetReport, allowOrphanFix: boolean): boolean {
-  const lastGlyph = (ls: Line[]) => ls[ls.length - 1]!.glyphs[ls[ls.length - 1]!.glyphs.length - 1];
-  const block = state.el;
-  const lines = measureLines(block);
-  if (lines.length === 0) return false;
-  const box = contentBox(block);
-  let changed = false;
-
-  // Where each glyph is: first / last of its line.
-  const lineEnds = new Set<Glyph>();
-  const lineStarts = new Set<Glyph>();
-  lines.forEach((l, i) => {
-    if (i < lines.length - 1) lineEnds.add(l.glyphs[l.glyphs.length - 1]!);
-    if (i > 0) lineStarts.add(l.glyphs[0]!);
-  });
-  const glyphByNode = (el: Element, last: boolean): Glyph | undefined => {
-    for (const l of last ? [...lines].reverse() : lines) {
-      const gs = last ? [...l.glyphs].reverse() : l.glyphs;
-      for (const g of gs) if (el.contains(g.node)) return g;
+/** Classes that compress the full-width marks and Han–Latin spaces of line k (not its last unit). */
+function compressions(m: Measure, k: number): [Element, string][] {
+  const line = m.lines[k]!;
+  const out: [Element, string][] = [];
+  const seen = new Set<Element>();
+  for (let i = line.first; i <= line.last; i++) {
+    const sp = m.units[i]!.span;
+    if (!sp || seen.has(sp)) continue;
+    seen.add(sp);
+    const [a, b] = m.spans.get(sp)!;
+    if (sp.classList.contains('bm-hl')) {
+      if ((sp.classList.contains('bm-hl-s') && a > line.first) || (sp.classList.contains('bm-hl-e') && b < line.last)) {
+        if (!sp.classList.contains('bm-ls') && !sp.classList.contains('bm-le')) out.push([sp, 'bm-hl-squeeze']);
+      }
+      continue;
     }
-    return undefined;
-  };
+    if (isKind(sp, 'bm-p-end', 'bm-p-squeeze', 'bm-p-squeeze-c', 'bm-p-squeeze-open', 'bm-p-start')) continue;
+    if (b >= line.last) continue; // the line's last mark: the line-end pass
+    const next = m.units[b + 1];
+    const prev = m.units[a - 1];
+    if (isKind(sp, 'bm-p-close', 'bm-p-pause')) {
+      // trailing half em, unless Chromium already shares it with a following mark
+      if (next && !(next.span && isKind(next.span, 'bm-p-close', 'bm-p-pause', 'bm-p-open'))) out.push([sp, CENTRED.test(m.units[b]!.ch) ? 'bm-p-squeeze-c' : 'bm-p-squeeze']);
+    } else if (sp.classList.contains('bm-p-open')) {
+      if (a > line.first && prev && !(prev.span && isKind(prev.span, 'bm-p-close', 'bm-p-pause', 'bm-p-open'))) out.push([sp, 'bm-p-squeeze-open']);
+    }
+  }
+  return out;
+}
 
+/** One round on one block, on a fresh measurement; returns true when something changed. */
+function round(state: BlockState, m: Measure, options: TypesetOptions, report: TypesetReport): boolean {
+  const block = state.el;
+  const { lines, units, lineOf } = m;
+  if (lines.length === 0) return false;
+  const nLines = lines.length;
+  const lastUnit = units.length - 1;
+  const isLineEnd = (i: number) => lineOf[i]! < nLines - 1 && lines[lineOf[i]!]!.last === i;
+  const isLineStart = (i: number) => lineOf[i]! > 0 && lines[lineOf[i]!]!.first === i;
+  const spanOf = (el: Element) => m.spans.get(el);
+
+  // the experiment of the last round: kept when it brought something up and the block kept its lines
+  const ex = state.pending;
+  state.pending = null;
+  if (ex) {
+    const line = lines[ex.line];
+    const ok = nLines === state.lines0 && !!line && (ex.kind === 'orphan' ? letters(m, lines[nLines - 1]!) !== 1 || nLines < 2 : line.last > ex.last);
+    if (!ok) {
+      for (const [el, cls] of ex.els) setClass(state, el, cls, false);
+      if (ex.kind === 'orphan') unkeep(state);
+      return true;
+    }
+    if (ex.kind === 'reduce') report.squeezed++;
+    else report.orphansFixed++;
+  }
+
+  let changed = false;
   // verify: classes whose condition no longer holds
   for (const el of block.querySelectorAll('.bm-p-end')) {
-    const g = glyphByNode(el, true);
-    if (g && !lineEnds.has(g) && g !== lastGlyph(lines) && state.squeezeOk) {
-      // Its half width pulled the next character up: the mark stays compressed mid-line
-      // (clreq: reduce before expanding — a closing or pause mark gives up its trailing half em).
+    const r = spanOf(el);
+    const g = r?.[1];
+    if (g !== undefined && !isLineEnd(g) && g !== lastUnit && state.squeezeOk) {
+      // its half width pulled the next character up: the mark stays compressed mid-line
+      // (clreq: reduce before expanding — a closing or pause mark gives up its trailing half em)
       if (!state.squeezes.has(el)) {
         state.squeezes.add(el);
         report.squeezed++;
       }
       continue;
     }
-    if (!g || !lineEnds.has(g)) changed = unset(state, el, 'bm-p-end') || changed;
+    if (g === undefined || !isLineEnd(g)) changed = unset(state, el, 'bm-p-end') || changed;
   }
   for (const el of block.querySelectorAll('.bm-p-start')) {
-    const g = glyphByNode(el, false);
-    if (!g || !lineStarts.has(g)) changed = unset(state, el, 'bm-p-start') || changed;
+    const g = spanOf(el)?.[0];
+    if (g === undefined || !isLineStart(g)) changed = unset(state, el, 'bm-p-start') || changed;
   }
   for (const el of block.querySelectorAll('.bm-ls')) {
-    const g = glyphByNode(el, false);
-    if (!g || !lineStarts.has(g)) changed = unset(state, el, 'bm-ls') || changed;
+    const g = spanOf(el)?.[0];
+    if (g === undefined || !isLineStart(g)) changed = unset(state, el, 'bm-ls') || changed;
   }
   for (const el of block.querySelectorAll('.bm-le')) {
-    const g = glyphByNode(el, true);
-    if (!g || !lineEnds.has(g)) changed = unset(state, el, 'bm-le') || changed;
+    const g = spanOf(el)?.[1];
+    if (g === undefined || !isLineEnd(g)) changed = unset(state, el, 'bm-le') || changed;
+  }
+  // squeezed marks or spaces that moved to a line's end or start: the edge classes take over
+  for (const el of block.querySelectorAll(SQUEEZES)) {
+    const r = spanOf(el);
+    if (!r) continue;
+    if (isLineEnd(r[1])) for (const c of ['bm-p-squeeze', 'bm-p-squeeze-c']) changed = setClass(state, el, c, false) || changed;
+    if (el.classList.contains('bm-p-squeeze-open') && isLineStart(r[0])) changed = setClass(state, el, 'bm-p-squeeze-open', false) || changed;
   }
   if (changed) return true;
-
-  // squeeze (先挤进): pull up the next line's first unit when its final mark set half-width makes it fit
-  if (options.lineEndHalfWidth) {
-    for (let i = 0; i + 1 < lines.length; i++) {
-      const next = lines[i + 1]!.glyphs;
-      let j = 0;
-      while (j < next.length && j < 3 && !NO_START.test(next[j]!.ch)) j++;
-      if (j === 0 || j >= next.length || j >= 3) continue;
-      while (j + 1 < next.length && NO_START.test(next[j + 1]!.ch)) j++;
-      const mark = next[j]!;
-      const span = spanOf(mark, 'bm-p');
-      if (!span || !(span.classList.contains('bm-p-close') || span.classList.contains('bm-p-pause'))) continue;
-      if (span.classList.contains('bm-p-end') || state.tried.has(span)) continue;
-      if (i + 1 === lines.length - 1 && j === next.length - 1) continue; // would empty the last line
-      const need = next[j]!.right - next[0]!.left - 0.5 * emOf(span);
-      if (need > slack(lines[i]!, box.right) + 0.5) continue;
-      state.tried.add(span);
-      setClass(state, span, 'bm-p-end', true);
-      report.squeezed++;
-      return true; // one per block and round: the rest of the paragraph moves
-    }
-  }
 
   // line end: closing / pause marks half-width
   if (options.lineEndHalfWidth) {
-    for (const g of lineEnds) {
-      const span = spanOf(g, 'bm-p');
-      if (!span || !(span.classList.contains('bm-p-close') || span.classList.contains('bm-p-pause'))) continue;
-      changed = setClass(state, span, 'bm-p-end', true) || changed;
+    for (let k = 0; k < nLines - 1; k++) {
+      const sp = units[lines[k]!.last]!.span;
+      if (!sp || !isKind(sp, 'bm-p-close', 'bm-p-pause')) continue;
+      changed = setClass(state, sp, 'bm-p-end', true) || changed;
     }
   }
-  // edges: no Han–Latin margin at line start or end
-  for (const g of lineStarts) {
-    const span = spanOf(g, 'bm-hl-s');
-    if (span && isFirstCharOf(span, g)) changed = setClass(state, span, 'bm-ls', true) || changed;
-    const open = spanOf(g, 'bm-p-open');
-    if (open) {
+  // edges: no Han–Latin margin at line start or end; opening marks flush at line start
+  for (let k = 1; k < nLines; k++) {
+    const i = lines[k]!.first;
+    const sp = units[i]!.span;
+    if (!sp) continue;
+    if (sp.classList.contains('bm-hl-s') && spanOf(sp)![0] === i) changed = setClass(state, sp, 'bm-ls', true) || changed;
+    if (sp.classList.contains('bm-p-open')) {
       // flush only when Chromium kept the full width (text-spacing-trim did not apply)
-      const w = g.right - g.left;
-      if (w > 0.75 * emOf(open)) changed = setClass(state, open, 'bm-p-start', true) || changed;
+      const r = rect(m, i);
+      if (r && r.width > 0.75 * m.em) changed = setClass(state, sp, 'bm-p-start', true) || changed;
     }
   }
-  for (const g of lineEnds) {
-    const span = spanOf(g, 'bm-hl-e');
-    if (span && isLastCharOf(span, g)) changed = setClass(state, span, 'bm-le', true) || changed;
+  for (let k = 0; k < nLines - 1; k++) {
+    const i = lines[k]!.last;
+    const sp = units[i]!.span;
+    if (sp && sp.classList.contains('bm-hl-e') && spanOf(sp)![1] === i) changed = setClass(state, sp, 'bm-le', true) || changed;
   }
   if (changed) return true;
 
+  // reduce (先挤进): the first loose line not tried yet takes up the next line's first unit
+  if (options.lineEndHalfWidth && state.squeezeOk) {
+    for (let k = 0; k + 1 < nLines; k++) {
+      const line = lines[k]!;
+      const key = `${k}:${line.last}`;
+      if (state.triedLoose.has(key)) continue;
+      if (looseness(m, k, options.hanLatinSpace) <= LOOSE_EM) continue;
+      state.triedLoose.add(key);
+      const els = compressions(m, k);
+      // the next line's first unit: its closing/pause mark will end this line, half-width
+      const next = lines[k + 1]!;
+      let j = next.first;
+      while (j < next.last && j - next.first < 4 && !NO_START.test(units[j + 1]!.ch)) j++;
+      while (j < next.last && NO_START.test(units[j + 1]!.ch)) j++;
+      const endSpan = units[j]!.span;
+      if (endSpan && isKind(endSpan, 'bm-p-close', 'bm-p-pause') && !endSpan.classList.contains('bm-p-end') && !(k + 1 === nLines - 1 && j === next.last)) els.push([endSpan, 'bm-p-end']);
+      const applied: [Element, string][] = [];
+      for (const [el, cls] of els) if (setClass(state, el, cls, true)) applied.push([el, cls]);
+      if (applied.length === 0) continue;
+      state.pending = { line: k, last: line.last, els: applied, kind: 'reduce' };
+      return true;
+    }
+  }
+
   // 孤字: the last line holds one character (punctuation not counted)
-  if (allowOrphanFix && !state.orphanTried && lines.length >= 2) {
-    const last = lines[lines.length - 1]!;
-    if (letters(last.glyphs) === 1) {
+  if (state.quiet > 0 && !state.orphanTried && nLines >= 2) {
+    const last = lines[nLines - 1]!;
+    if (letters(m, last) === 1) {
       state.orphanTried = true;
-      const above = lines[lines.length - 2]!.glyphs;
-      let k = above.length - 1;
-      while (k > 0 && PUNCT.test(above[k]!.ch)) k--;
+      const above = lines[nLines - 2]!;
+      let k = above.last;
+      while (k > above.first && PUNCT.test(units[k]!.ch)) k--;
       // an opening mark stays with the character it opens
-      while (k > 0 && OPENING.test(above[k - 1]!.ch)) k--;
-      const g = above[k]!;
-      if (k > 0 && !NO_START.test(g.ch) && (!PUNCT.test(g.ch) || OPENING.test(g.ch))) {
-        keepTogether(state, g);
-        report.orphansFixed++;
+      while (k > above.first && OPENING.test(units[k - 1]!.ch)) k--;
+      const u = units[k]!;
+      if (k > above.first && !NO_START.test(u.ch) && (!PUNCT.test(u.ch) || OPENING.test(u.ch))) {
+        keepTogether(state, u);
+        state.pending = { line: nLines - 1, last: last.last, els: [], kind: 'orphan' };
         return true;
       }
     }
@@ -317,18 +484,18 @@ function round(state: BlockState, options: TypesetOptions, report: TypesetReport
   return false;
 }
 
-/** Wraps everything from glyph `g` (or the span it sits in) to the block's end in a nowrap span. */
-function keepTogether(state: BlockState, g: Glyph): void {
+/** Wraps everything from unit `u` (or the span it sits in) to the block's end in a nowrap span. */
+function keepTogether(state: BlockState, u: Unit): void {
   const block = state.el;
-  const range = document.createRange();
-  const atom = g.node.parentElement?.closest('.bm-p, .bm-hl, .bm-nobr, ruby');
-  if (atom && block.contains(atom) && atom !== block) range.setStartBefore(atom);
-  else range.setStart(g.node, g.offset);
-  range.setEnd(block, block.childNodes.length);
+  const r = document.createRange();
+  const atom = u.node.parentElement?.closest('.bm-p, .bm-hl, .bm-nobr, ruby');
+  if (atom && block.contains(atom) && atom !== block) r.setStartBefore(atom);
+  else r.setStart(u.node, u.offset);
+  r.setEnd(block, block.childNodes.length);
   const keep = document.createElement('span');
   keep.className = 'bm-keep';
-  keep.appendChild(range.extractContents());
-  range.insertNode(keep);
+  keep.appendChild(r.extractContents());
+  r.insertNode(keep);
   // Chromium takes the break rule before a nowrap span from the span: give the break back.
   keep.parentNode!.insertBefore(document.createElement('wbr'), keep);
   state.keep = keep;
@@ -358,66 +525,122 @@ function blocksOf(root: HTMLElement): HTMLElement[] {
   return all.filter((el) => !el.querySelector(BLOCK_SELECTOR) && /\S/u.test(el.textContent ?? ''));
 }
 
+function measured(state: BlockState, report: TypesetReport): Measure {
+  if (!state.m || state.dirty) {
+    state.m = measureBlock(state.el);
+    state.dirty = false;
+    report.measurements++;
+  }
+  return state.m;
+}
+
 export function typesetText(root: HTMLElement, options: TypesetOptions): TypesetReport {
+  const t0 = performance.now();
   const report = emptyReport();
   root.dataset.bmStrictness = options.strictness;
   root.style.setProperty('--bm-han-latin', `${Math.max(0, options.hanLatinSpace)}em`);
+  // flush left while measuring: the room at a line's end is then read off one glyph
+  root.classList.add('bm-measuring');
   const states: BlockState[] = blocksOf(root).map((el) => ({
     el,
-    lines0: measureLines(el).length,
+    lines0: 0,
+    m: null,
+    dirty: true,
     touched: new Map(),
     keep: null,
-    tried: new WeakSet(),
     flapped: new WeakMap(),
     orphanTried: false,
     squeezes: new Set(),
     squeezeOk: true,
+    triedLoose: new Set(),
+    pending: null,
+    quiet: 0,
+    done: false,
   }));
   report.blocks = states.length;
+  for (const s of states) s.lines0 = measured(s, report).lines.length;
 
-  for (const state of states) {
-    let quiet = 0;
-    for (let r = 0; r < MAX_ROUNDS * 2; r++) {
-      const changed = round(state, options, report, quiet > 0);
-      report.rounds = Math.max(report.rounds, r + 1);
-      if (changed) quiet = 0;
-      else if (++quiet >= 2) break;
-    }
-    const lines = measureLines(state.el);
-    if (lines.length !== state.lines0) {
-      // Something pulled or pushed a line: try without the 孤字 span, then without mid-line
-      // squeezes (and the passes once more), then without anything.
-      const hadKeep = state.keep !== null;
-      unkeep(state);
-      if (hadKeep && measureLines(state.el).length === state.lines0) report.orphansFixed--;
-      else if (state.squeezes.size > 0) {
-        for (const el of state.squeezes) unset(state, el, 'bm-p-end');
-        report.squeezed -= state.squeezes.size;
-        state.squeezes.clear();
-        state.squeezeOk = false;
-        for (let r = 0; r < MAX_ROUNDS; r++) if (!round(state, options, report, false)) break;
+  const run = (active: BlockState[], rounds: number) => {
+    for (let r = 0; r < rounds; r++) {
+      let any = false;
+      for (const s of active) {
+        if (s.done) continue;
+        const changed = round(s, measured(s, report), options, report);
+        if (changed) {
+          s.dirty = true;
+          s.quiet = 0;
+          any = true;
+        } else if (++s.quiet >= 2) s.done = true;
+        else any = true;
       }
-      if (measureLines(state.el).length !== state.lines0) {
-        revert(state);
+      report.rounds = Math.max(report.rounds, r + 1);
+      if (!any) break;
+    }
+    // an experiment still pending at the last round is undone
+    for (const s of active) {
+      if (s.pending) {
+        for (const [el, cls] of s.pending.els) setClass(s, el, cls, false);
+        s.pending = null;
+        s.dirty = true;
+      }
+    }
+  };
+  run(states, MAX_ROUNDS);
+
+  // A block whose number of lines changed: without the 孤字 span, then without mid-line
+  // squeezes (and the passes once more), then as it was.
+  let wrong = states.filter((s) => measured(s, report).lines.length !== s.lines0);
+  if (wrong.length) {
+    for (const s of wrong) {
+      if (s.keep) {
+        unkeep(s);
+        s.dirty = true;
+      }
+    }
+    wrong = wrong.filter((s) => measured(s, report).lines.length !== s.lines0);
+    const again: BlockState[] = [];
+    for (const s of wrong) {
+      if (s.squeezes.size === 0 && s.el.querySelector(SQUEEZES) === null) continue;
+      for (const el of s.squeezes) unset(s, el, 'bm-p-end');
+      report.squeezed -= s.squeezes.size;
+      s.squeezes.clear();
+      for (const el of s.el.querySelectorAll(SQUEEZES)) {
+        for (const cls of ['bm-p-squeeze', 'bm-p-squeeze-c', 'bm-p-squeeze-open', 'bm-hl-squeeze']) setClass(s, el, cls, false);
+      }
+      s.squeezeOk = false;
+      s.orphanTried = true;
+      s.done = false;
+      s.quiet = 0;
+      s.dirty = true;
+      again.push(s);
+    }
+    if (again.length) run(again, MAX_ROUNDS / 2);
+    for (const s of wrong) {
+      if (measured(s, report).lines.length !== s.lines0) {
+        revert(s);
+        s.dirty = true;
         report.reverted++;
       }
     }
   }
 
   // Final figures.
-  for (const state of states) {
-    const lines = measureLines(state.el);
-    lines.forEach((l, i) => {
-      if (i === lines.length - 1) return;
-      const g = l.glyphs[l.glyphs.length - 1]!;
-      const span = spanOf(g, 'bm-p');
-      if (!span || !(span.classList.contains('bm-p-close') || span.classList.contains('bm-p-pause'))) return;
+  for (const s of states) {
+    const m = measured(s, report);
+    const { lines, units } = m;
+    lines.forEach((l, k) => {
+      if (k === lines.length - 1) return;
+      const sp = units[l.last]!.span;
+      if (!sp || !isKind(sp, 'bm-p-close', 'bm-p-pause')) return;
       report.lineEndMarks++;
-      if (span.classList.contains('bm-p-end')) report.lineEndHalfWidth++;
+      if (sp.classList.contains('bm-p-end')) report.lineEndHalfWidth++;
     });
-    if (lines.length >= 2 && letters(lines[lines.length - 1]!.glyphs) === 1) report.orphansLeft++;
-    report.hanLatinTrimmed += state.el.querySelectorAll('.bm-ls, .bm-le').length;
-    report.openingFlush += state.el.querySelectorAll('.bm-p-start').length;
+    if (lines.length >= 2 && letters(m, lines[lines.length - 1]!) === 1) report.orphansLeft++;
+    report.hanLatinTrimmed += s.el.querySelectorAll('.bm-ls, .bm-le').length;
+    report.openingFlush += s.el.querySelectorAll('.bm-p-start').length;
+    s.m = null;
   }
+  root.classList.remove('bm-measuring');
+  report.ms = Math.round(performance.now() - t0);
   return report;
 }
