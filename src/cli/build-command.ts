@@ -3,14 +3,13 @@ import { parseArgs } from 'node:util';
 import { formatDiagnostic, UsageError } from '../diagnostics/index.ts';
 import { build } from '../pipeline/index.ts';
 
-export const BUILD_HELP = `Usage: banmian build <input> [--out DIR] [--json] [--chrome PATH] [--allow-remote-images]
+export const BUILD_HELP = `Usage: banmian build <input> [--out DIR] [--json] [--chrome PATH]
 
 Typesets a manuscript and prints its pages to PDF.
   <input>                a manuscript folder (edition.yaml + article files) or one .md file
   --out DIR              where the PDFs go (default: dist)
   --json                 print one JSON object: { ok, outputs, diagnostics }
   --chrome PATH          the Chrome/Chromium to drive (default: BANMIAN_CHROME, then chromium on the PATH)
-  --allow-remote-images  fetch http(s) images named in the manuscript (off by default)
   --bleed MM             print-shop output: enlarge every page by MM millimetres of bleed (TrimBox/BleedBox set)
   --crop-marks           print-shop output: draw crop marks outside the trim
 
@@ -24,7 +23,6 @@ export async function buildCommand(argv: string[]): Promise<number> {
       out: { type: 'string', default: 'dist' },
       json: { type: 'boolean', default: false },
       chrome: { type: 'string' },
-      'allow-remote-images': { type: 'boolean', default: false },
       bleed: { type: 'string' },
       'crop-marks': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -42,7 +40,6 @@ export async function buildCommand(argv: string[]): Promise<number> {
   const result = await build(positionals[0]!, {
     outDir: values.out!,
     chrome: values.chrome,
-    allowRemoteImages: values['allow-remote-images'],
     bleed,
     cropMarks: values['crop-marks'],
   });

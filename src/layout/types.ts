@@ -55,6 +55,10 @@ export interface ModuleReport {
   /** body lines set, and lines of frame capacity left empty */
   usedLines: number;
   emptyLines: number;
+  /** lines the text ends short of the module's end (the underset measure) */
+  shortLines?: number;
+  /** the column frames: column (0-based), top (lines from the module top), capacity and lines used */
+  frames?: { column: number; top: number; cap: number; used: number }[];
 }
 
 export interface LayoutReport {

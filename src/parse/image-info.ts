@@ -6,6 +6,13 @@
 import { crc32, inflateSync } from 'node:zlib';
 
 const EOI = Buffer.from([0xff, 0xd9]);
+/**
+ * 150 megapixels: a full broadsheet page at 300 dpi is about 30. Anything
+ * larger is a mistake or a decompression bomb; it is refused before anything
+ * (Node or Chromium) decodes it.
+ */
+const MAX_PIXELS = 150_000_000;
+const tooLarge = (w: number, h: number) => `too large (${w} × ${h} pixels, more than ${MAX_PIXELS / 1e6} megapixels): resize it for print`;
 
 export interface ImageInfo {
   type: 'png' | 'jpeg' | 'gif' | 'webp' | 'svg';
@@ -20,6 +27,7 @@ export function readImageInfo(bytes: Uint8Array): ImageInfo | { error: string } 
     const width = b.readUInt32BE(16);
     const height = b.readUInt32BE(20);
     if (!width || !height) return { error: 'a PNG file with zero size (damaged)' };
+    if (width * height > MAX_PIXELS) return { error: tooLarge(width, height) };
     const damage = checkPng(b, width, height);
     if (damage) return { error: damage };
     return { type: 'png', width, height };
@@ -34,6 +42,7 @@ export function readImageInfo(bytes: Uint8Array): ImageInfo | { error: string } 
         const height = b.readUInt16BE(i + 5);
         const width = b.readUInt16BE(i + 7);
         if (!width || !height) return { error: 'a JPEG file with zero size (damaged)' };
+        if (width * height > MAX_PIXELS) return { error: tooLarge(width, height) };
         // A cut-off download still has its headers; only the end-of-image marker shows it is whole.
         if (b.lastIndexOf(EOI) < i) return { error: 'a truncated JPEG file (no end-of-image marker): copy or download it again' };
         return { type: 'jpeg', height, width };
@@ -102,7 +111,7 @@ function checkPng(b: Buffer, width: number, height: number): string | undefined 
   let raw: Buffer;
   try {
     // maxOutputLength: a small file that inflates to gigabytes is refused, not decoded.
-    raw = inflateSync(Buffer.concat(idat), { maxOutputLength: Math.min(expected || 2 ** 30, 2 ** 30) + 1024 });
+    raw = inflateSync(Buffer.concat(idat), { maxOutputLength: (expected || MAX_PIXELS * 8) + 1024 });
   } catch {
     return 'a damaged PNG file: its image data cannot be decoded; export it again';
   }

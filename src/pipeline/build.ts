@@ -30,7 +30,6 @@ import { writeAtomically } from './write-outputs.ts';
 export interface BuildOptions {
   outDir: string;
   chrome?: string;
-  allowRemoteImages?: boolean;
   /** a running browser session to reuse (tests, preview); otherwise one is made and closed */
   session?: BrowserSession;
   /** write each page's laid-out HTML here (benchmarks print it bare to compare) */
@@ -57,6 +56,8 @@ export interface BuildResult {
   blockedRequests: string[];
   manuscript?: Manuscript;
   articles?: ProcessedArticle[];
+  /** the layout engine's report for each printed page (modules, underset, engine time in ms) */
+  layouts?: { page: string; report: LayoutReport }[];
 }
 
 export const VERSION: string = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')).version;
@@ -87,7 +88,7 @@ export async function build(input: string, options: BuildOptions): Promise<Build
   const typography = { ...('error' in template ? {} : template.config.typography), ...edition.typography };
   const processed: ProcessedArticle[] = [];
   for (const ref of manuscript.articles) {
-    const result = await processArticle(ref, { root: manuscript.root, typography, allowRemoteImages: options.allowRemoteImages });
+    const result = await processArticle(ref, { root: manuscript.root, typography });
     diagnostics.push(...result.diagnostics);
     if (result.article) processed.push(result.article);
   }
@@ -100,6 +101,7 @@ export async function build(input: string, options: BuildOptions): Promise<Build
 
   const session = options.session ?? new BrowserSession({ chrome: options.chrome });
   const blockedRequests: string[] = [];
+  const layouts: { page: string; report: LayoutReport }[] = [];
   const pagePdfs: { label: string; pdf: Uint8Array }[] = [];
   try {
     const source = await layoutEngineSource();
@@ -173,6 +175,7 @@ export async function build(input: string, options: BuildOptions): Promise<Build
         diagnostics.push(diagnostic(editionDisplay || input, undefined, 'info', 'print-retried', `Chromium crashed or hung while printing page ${label}; the page was printed again on a fresh browser`));
       }
       const report = result.layout;
+      if (report) layouts.push({ page: label, report });
       for (const o of report?.overset ?? []) {
         diagnostics.push(
           diagnostic(o.file, { line: 1, column: 1 }, 'error', 'overset',
@@ -234,7 +237,7 @@ export async function build(input: string, options: BuildOptions): Promise<Build
   for (const url of blockedRequests) {
     diagnostics.push(diagnostic(editionDisplay || input, undefined, 'warning', 'request-blocked', `the print page tried to load ${url}; it was blocked`));
   }
-  if (hasErrors(diagnostics)) return { ...fail(), blockedRequests };
+  if (hasErrors(diagnostics)) return { ...fail(), blockedRequests, layouts };
 
   const meta = editionMetadata(edition, processed);
   const marks = options.bleed || options.cropMarks ? { bleedMm: options.bleed ?? 0, cropMarks: options.cropMarks ?? false } : undefined;
@@ -250,7 +253,7 @@ export async function build(input: string, options: BuildOptions): Promise<Build
   files.push({ path: editionFile, data: await mergeEdition(editionPages, meta, { marks }) });
   outputs.push({ path: editionFile, kind: 'edition', page: null });
   writeAtomically(files);
-  return { ok: true, outputs, diagnostics: sortDiagnostics(diagnostics), blockedRequests, manuscript, articles: processed };
+  return { ok: true, outputs, diagnostics: sortDiagnostics(diagnostics), blockedRequests, manuscript, articles: processed, layouts };
 }
 
 export function printRoutes(root: string, template: Template): Omit<Routes, 'documents'> {

@@ -18,7 +18,6 @@ export interface ProcessedArticle {
 export interface ProcessOptions {
   root: string;
   typography: Typography;
-  allowRemoteImages?: boolean;
 }
 
 export async function loadImage(file: string): Promise<ImageInfo | { error: string }> {
@@ -38,7 +37,7 @@ export async function processArticle(
 ): Promise<{ article: ProcessedArticle | undefined; diagnostics: Diagnostic[] }> {
   const file = new VFile({ path: ref.path, value: ref.text });
   const processor = createProcessor({
-    images: { root: options.root, loadImage, allowRemoteImages: options.allowRemoteImages },
+    images: { root: options.root, loadImage },
     // Template and edition settings; the typography plugins apply the article's own
     // front-matter `typography` themselves, once remark-front-matter-data has read it.
     typography: options.typography,

@@ -38,7 +38,6 @@ export async function runPreviewCommand(argv: string[]): Promise<number> {
       port: { type: 'string', default: '4173' },
       'no-open': { type: 'boolean', default: false },
       chrome: { type: 'string' },
-      'allow-remote-images': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -56,7 +55,6 @@ export async function runPreviewCommand(argv: string[]): Promise<number> {
       session,
       port,
       log,
-      allowRemoteImages: values['allow-remote-images'],
       onListening: (url) => {
         console.log(`preview: ${url}  (Ctrl-C to stop)`);
         if (!values['no-open']) openBrowser(url);

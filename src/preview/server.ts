@@ -23,7 +23,6 @@ export interface PreviewOptions {
   dpi?: number;
   /** wait this long after a file event before re-laying out (default 120 ms) */
   debounceMs?: number;
-  allowRemoteImages?: boolean;
   log?: (line: string) => void;
   /** called as soon as the server listens, before the first layout (print the URL, open the browser) */
   onListening?: (url: string) => void;
@@ -87,7 +86,7 @@ export async function startPreview(input: string, options: PreviewOptions): Prom
     send('building', {});
     const result: RebuildResult = { rendered: [], cached: [] };
     try {
-      const rendered = await renderEdition(input, { session: options.session, cache, allowRemoteImages: options.allowRemoteImages });
+      const rendered = await renderEdition(input, { session: options.session, cache });
       if (rendered.edition) title = `${rendered.edition.paper} · Banmian preview`;
       diagnostics = rendered.diagnostics.map((d, i) => ({ ...d, id: i + 1, page: '', where: null, rects: [], source: 'manuscript' as const }));
       const seen = new Set<number>();

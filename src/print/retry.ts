@@ -14,8 +14,8 @@ export class PrintFailure extends Error {
     readonly causes: string[],
   ) {
     super(
-      `printing ${job} failed twice (${causes.join('; then: ')}): Chromium crashed or hung. ` +
-        'Nothing was written. Try again; if it keeps failing, check memory (a very large page) or run with BANMIAN_DEBUG=1',
+      `printing ${job.replace(/^\/page\/(\d+)\.html$/, 'page $1')} failed twice (${causes.join('; then: ')}): Chromium crashed or hung, or the layout could not finish. ` +
+        'Nothing was written. Try again; if it keeps failing, check free memory (a very large page) or run with BANMIAN_DEBUG=1',
     );
     this.name = 'PrintFailure';
   }

@@ -22,7 +22,6 @@ report (terminal, proof.json, proof.html) with file:line:col of each finding.
                         or since a git revision of the manuscript (e.g. HEAD~1)
   --number N            proof number on the stamp (default: previous proof's + 1)
   --chrome PATH         the Chrome/Chromium to drive
-  --allow-remote-images fetch http(s) images
 
 The stamp carries the time the proof was made: proofs, unlike editions, are not reproducible.
 Exit status: 0 no errors found, 1 errors found (overset, missing images …), 2 wrong usage.`;
@@ -37,7 +36,6 @@ export async function runProofCommand(argv: string[]): Promise<number> {
       since: { type: 'string' },
       number: { type: 'string' },
       chrome: { type: 'string' },
-      'allow-remote-images': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -50,7 +48,7 @@ export async function runProofCommand(argv: string[]): Promise<number> {
   if (number !== undefined && !(Number.isInteger(number) && number > 0)) throw new UsageError(`--number takes a positive whole number, got "${values.number}"`);
   const session = new BrowserSession({ chrome: values.chrome });
   try {
-    const report = await runProof(positionals[0]!, { outDir: values.out!, session, since: values.since, number, allowRemoteImages: values['allow-remote-images'] });
+    const report = await runProof(positionals[0]!, { outDir: values.out!, session, since: values.since, number });
     if (values.json) console.log(JSON.stringify(report, null, 2));
     else {
       console.error(terminalReport(report));

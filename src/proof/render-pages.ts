@@ -59,16 +59,15 @@ export type PageCache = Map<string, RenderedPage>;
 
 export interface RenderOptions {
   session: BrowserSession;
-  allowRemoteImages?: boolean;
   cache?: PageCache;
 }
 
 const PX_PER_MM = 96 / 25.4;
 
-async function processForProof(ref: ArticleRef, root: string, typography: object, allowRemoteImages?: boolean) {
+async function processForProof(ref: ArticleRef, root: string, typography: object) {
   const file = new VFile({ path: ref.path, value: ref.text });
   const processor = createProcessor({
-    images: { root, loadImage, allowRemoteImages },
+    images: { root, loadImage },
     typography: { ...typography, ...file.data.frontMatter?.typography },
     sourcePositions: true,
   });
@@ -147,7 +146,7 @@ export async function renderEdition(input: string, options: RenderOptions): Prom
   for (const [index] of edition.pages.entries()) {
     const entry = { articles: [] as RenderedArticle[], diagnostics: [] as Diagnostic[] };
     for (const ref of manuscript.articles.filter((a) => a.pageIndex === index)) {
-      const r = await processForProof(ref, manuscript.root, typography, options.allowRemoteImages);
+      const r = await processForProof(ref, manuscript.root, typography);
       entry.diagnostics.push(...r.diagnostics);
       if (r.article) entry.articles.push(r.article);
     }

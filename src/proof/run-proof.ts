@@ -24,7 +24,6 @@ export interface ProofOptions {
   number?: number;
   /** stamp time; default now */
   time?: Date;
-  allowRemoteImages?: boolean;
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -42,7 +41,7 @@ function previousNumber(outDir: string): number | undefined {
 
 export async function runProof(input: string, options: ProofOptions): Promise<ProofReport> {
   const time = options.time ?? new Date();
-  const rendered = await renderEdition(input, { session: options.session, allowRemoteImages: options.allowRemoteImages });
+  const rendered = await renderEdition(input, { session: options.session });
   const edition = rendered.edition;
   const editionFindings: Finding[] = rendered.diagnostics.map((d, i) => ({ ...d, id: i + 1, page: '', where: null, rects: [], source: 'manuscript' }));
   const report: ProofReport = {

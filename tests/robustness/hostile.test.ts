@@ -133,8 +133,7 @@ describe('hostile manuscripts', () => {
     const out = path.join(dir, 'out');
     const before = previousOutputs(out);
     hits.length = 0;
-    // --allow-remote-images no longer fetches: remote images stay errors.
-    const result = await build(m, { outDir: out, session, allowRemoteImages: true });
+    const result = await build(m, { outDir: out, session });
     expect(result.ok).toBe(false);
     for (const [file, [, ruleId]] of Object.entries(cases)) {
       const d = result.diagnostics.find((x) => x.file.endsWith(`/${file}`) && x.severity === 'error');

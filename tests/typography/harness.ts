@@ -59,7 +59,7 @@ export function columnsDocument(job: ColumnsJob): string {
     .map((n) => `<div class="col${job.banmian ? ' bm-typeset' : ''}" style="width:${n}em" data-width="${n}">\n${job.html}\n</div>`)
     .join('\n');
   // Bare Chromium: justified, strict line breaking, two-character indent — plain CSS, no spans styled.
-  return `<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8">
+  return `<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8">${process.env.BM_DEBUG ? '<title>banmian-typography-debug</title>' : ''}
 <link rel="stylesheet" href="/fonts/fonts.css">
 ${job.banmian ? '<link rel="stylesheet" href="/shared/typography.css">' : ''}
 <style>
@@ -67,7 +67,7 @@ ${job.banmian ? '<link rel="stylesheet" href="/shared/typography.css">' : ''}
 body { margin: 0; font-family: 'Noto Serif SC', serif; font-size: ${body}pt; line-height: ${pitch}pt; }
 .sheet { display: flex; flex-wrap: wrap; align-items: flex-start; gap: ${pitch * 3}pt 3em; }
 .col { flex: none; }
-.col p { margin: 0; text-indent: 2em; text-align: justify; line-break: strict; }
+.col p { margin-top: 0; margin-bottom: 0; text-indent: 2em; text-align: justify; line-break: strict; }
 .col h2 { font-size: ${body}pt; line-height: ${pitch}pt; margin: 0; font-family: 'Noto Sans SC', sans-serif; }
 ${job.banmian ? '' : '.col span { margin: 0 !important; }'}
 </style></head><body><div class="sheet">

@@ -24,13 +24,30 @@ interface Figure {
   /** columns spanned and grid position inside the module body */
   span: number;
   column: number;
-  at: 'top' | 'bottom';
-  /** lines from the body top (top figures) or from the body bottom (bottom figures) */
+  /** top or bottom of the module body, or in the middle with the text running above and below (wrap) */
+  at: 'top' | 'bottom' | 'middle';
+  /** lines from the body top (top figures) or from the body bottom (bottom figures); middle: computed per height */
   offset: number;
   lines: number;
   /** lines of the picture itself (the rest is caption and the blank line) */
   imgLines: number;
+  /** the picture's height at its aspect ratio, in whole lines */
+  natLines: number;
   img: HTMLImageElement | null;
+}
+
+/** A column frame: column, top (lines from the body top) and capacity. */
+interface Frame extends FlowFrame {
+  col: number;
+  top: number;
+}
+
+/** What a module's geometry is at a given width (cached while the placement tries widths). */
+interface Shape {
+  headLines: number;
+  figures: { span: number; column: number; at: Figure['at']; offset: number; lines: number; imgLines: number; natLines: number }[];
+  topOff: number[];
+  botOff: number[];
 }
 
 interface Module {
@@ -44,11 +61,16 @@ interface Module {
   continueOn: string | undefined;
   continuedFrom: string | undefined;
   spec: { columns?: number; column?: number; line?: number; lines?: number; figureColumns?: number; figures?: string };
+  index: number;
   columns: number;
   headLines: number;
   /** per-column lines taken by figures at the top and bottom of the body */
   topOff: number[];
   botOff: number[];
+  shapes: Map<number, Shape>;
+  /** figure span and arrangement chosen by the engine for a module taller than its text */
+  spanOverride?: number;
+  modeOverride?: string;
 }
 
 const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
@@ -79,32 +101,53 @@ function layout(options: LayoutOptions): LayoutReport {
 
   // collect
   const els = [...gridEl.querySelectorAll<HTMLElement>(':scope > .bm-module')];
-  const modules: Module[] = els.map((el) => collect(el, measure));
+  const modules: Module[] = els.map((el, i) => collect(el, measure, i));
   // measure body blocks at column width, after the typography passes
   typesetText(measure, options.typography);
   for (const m of modules) for (const b of m.blocks) measureBlock(b, pitch);
 
-  // widths and headline ranks
   const defaults = defaultColumns(modules.length, g.columns);
-  modules.forEach((m, i) => {
-    m.columns = Math.max(1, Math.min(g.columns, m.spec.columns ?? defaults[i]!));
-    const rank = m.continuedFrom ? 'repeat' : i === 0 && modules.length > 1 ? '1' : m.columns >= 4 ? '2' : m.columns >= 2 ? '3' : '4';
+  /** set the module up at width k: rank, headline height, figures (measured in the DOM the first time) */
+  const shape = (m: Module, k: number, fresh = false) => {
+    k = Math.max(1, Math.min(g.columns, k));
+    const cached = fresh ? undefined : m.shapes.get(k);
+    m.columns = k;
+    if (cached) {
+      m.headLines = cached.headLines;
+      cached.figures.forEach((f, i) => Object.assign(m.figures[i]!, f));
+      m.topOff = [...cached.topOff];
+      m.botOff = [...cached.botOff];
+      return;
+    }
+    const rank = m.continuedFrom ? 'repeat' : m.index === 0 && modules.length > 1 ? '1' : k >= 4 ? '2' : k >= 2 ? '3' : '4';
     m.el.dataset.rank = rank;
-    m.el.style.width = `${widthOf(m.columns)}px`;
+    m.el.style.width = `${widthOf(k)}px`;
     m.headLines = m.headline ? wholeLines(m.headline, pitch) : 0;
     placeFigures(m, g, pitch, widthOf, measure);
-  });
+    m.shapes.set(k, {
+      headLines: m.headLines,
+      figures: m.figures.map((f) => ({ span: f.span, column: f.column, at: f.at, offset: f.offset, lines: f.lines, imgLines: f.imgLines, natLines: f.natLines })),
+      topOff: [...m.topOff],
+      botOff: [...m.botOff],
+    });
+  };
 
-  const framesFor = (m: Module, bodyLines: number): FlowFrame[] =>
-    m.topOff.map((top, c) => ({ cap: Math.max(0, bodyLines - top - m.botOff[c]!) }));
-  const minBody = (m: Module) => Math.max(1, ...m.topOff.map((t, c) => t + m.botOff[c]!));
-  const reserve = (m: Module) => (m.continueOn ? 1 : 0);
+  const framesFor = (m: Module, bodyLines: number): Frame[] => frameList(m, bodyLines);
+  const minBody = (m: Module) => {
+    let min = Math.max(1, ...m.topOff.map((t, c) => t + m.botOff[c]!));
+    const mid = m.figures.find((f) => f.at === 'middle');
+    if (mid) {
+      const cols = range(mid.column, mid.span);
+      min = Math.max(min, Math.max(...cols.map((c) => m.topOff[c]!)) + Math.max(...cols.map((c) => m.botOff[c]!)) + mid.lines + (mid.span < m.columns ? 2 : 0));
+    }
+    return min;
+  };
   const fits = (m: Module, body: number) => flow(m.blocks, framesFor(m, body), 0).overflow === null;
-  /** smallest module height (lines, headline included) ≤ limit whose frames hold the text */
+  /** smallest module height (lines, headline included) ≤ limit whose frames hold the text; limit + 1 when none */
   const needed = (m: Module) => (limit: number) => {
     let lo = minBody(m);
     let hi = limit - m.headLines;
-    if (hi < lo || !fits(m, hi)) return limit;
+    if (hi < lo || !fits(m, hi)) return limit + 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (fits(m, mid)) hi = mid;
@@ -114,13 +157,21 @@ function layout(options: LayoutOptions): LayoutReport {
   };
 
   const placed: Placed[] = placeModules(
-    modules.map((m) => ({
-      columns: m.columns,
+    modules.map((m, i) => ({
+      columns: m.spec.columns,
+      defaultColumns: defaults[i]!,
       column: m.spec.column !== undefined ? m.spec.column - 1 : undefined,
       line: m.spec.line !== undefined ? m.spec.line - 1 : undefined,
       lines: m.spec.lines,
-      needed: needed(m),
-      minLines: m.headLines + minBody(m) + 2,
+      needed: (k, limit) => {
+        shape(m, k);
+        return needed(m)(limit);
+      },
+      minLines: (k) => {
+        shape(m, k);
+        return m.headLines + minBody(m) + 2;
+      },
+      jumps: m.continueOn !== undefined,
     })),
     g.columns,
     L,
@@ -136,6 +187,7 @@ function layout(options: LayoutOptions): LayoutReport {
       m.el.remove();
       continue;
     }
+    shape(m, p.columns, true);
     Object.assign(m.el.style, {
       position: 'absolute',
       left: `${p.column * step}px`,
@@ -147,31 +199,68 @@ function layout(options: LayoutOptions): LayoutReport {
     m.el.dataset.gridLine = String(p.line + 1);
     m.el.dataset.gridColumns = String(p.columns);
     m.el.dataset.gridLines = String(p.lines);
-    if (m.headline) Object.assign(m.headline.style, { position: 'absolute', left: '0', top: '0', width: '100%', height: `${m.headLines * pitch}px` });
-    const body = Math.max(0, p.lines - m.headLines);
-    if (p.fixed || p.stretched) growFigures(m, body, (b) => fits(m, b));
-    // figures that no longer fit the module's height are dropped to the flow's end
+    let body = Math.max(0, p.lines - m.headLines);
+    let extraHead = 0;
+    const endsShort = () => {
+      const fr = framesFor(m, body);
+      const r = flow(m.blocks, fr, 0);
+      return r.overflow === null ? shortOf(fr, r.used) : 0;
+    };
+    if (p.fixed || p.stretched || endsShort() > 2) {
+      // spare lines: another picture span or arrangement (when the edition does not fix them), the
+      // pictures cropped taller (a modest crop), then up to two lines of space above the headline
+      if ((m.spec.figureColumns === undefined || m.spec.figures === undefined) && m.figures.length > 0) refitFigures(m, body);
+      // try 0, 1 and 2 lines of space above the headline, each with the pictures grown into what is left;
+      // keep the one whose text ends closest to the bottom (then: the least headline space)
+      const saved = m.figures.map((f) => [f.lines, f.imgLines] as const);
+      const restore = () => {
+        m.figures.forEach((f, j) => ([f.lines, f.imgLines] = saved[j]!));
+        stackFigures(m);
+      };
+      const maxExtra = m.headline && !m.continuedFrom ? 2 : 0;
+      let best = { x: 0, short: Infinity };
+      for (let x = 0; x <= maxExtra; x++) {
+        const b = body - x;
+        restore();
+        if (b < minBody(m) || !fits(m, b)) break;
+        growFigures(m, b, (bb) => fits(m, bb));
+        const fr = framesFor(m, b);
+        const sh = shortOf(fr, flow(m.blocks, fr, 0).used);
+        if (sh < best.short) best = { x, short: sh };
+      }
+      restore();
+      if (best.short !== Infinity) {
+        extraHead = best.x;
+        body -= extraHead;
+        growFigures(m, body, (bb) => fits(m, bb));
+      }
+    }
+    if (m.headline) {
+      Object.assign(m.headline.style, { position: 'absolute', left: '0', top: '0', width: '100%', height: `${(m.headLines + extraHead) * pitch}px`, paddingTop: `${extraHead * pitch}px` });
+    }
+    const bodyTop = m.headLines + extraHead;
+    const frames = framesFor(m, body);
     for (const f of m.figures) {
-      const top = f.at === 'top' ? m.headLines + f.offset : m.headLines + body - f.offset - f.lines;
+      const top = f.at === 'top' ? bodyTop + f.offset : f.at === 'bottom' ? bodyTop + body - f.offset - f.lines : bodyTop + middleTop(m, f, body);
       Object.assign(f.el.style, { position: 'absolute', left: `${f.column * step}px`, top: `${top * pitch}px`, width: `${widthOf(f.span)}px`, height: `${f.lines * pitch}px` });
       if (f.img) f.img.style.height = `${f.imgLines * pitch}px`;
       m.el.append(f.el);
     }
-    const frames = framesFor(m, body);
     let result = flow(m.blocks, frames, 0);
     const jumping = result.overflow !== null && m.continueOn !== undefined;
-    if (jumping) result = flow(m.blocks, frames, reserve(m));
-    const frameEls = frames.map((f, c) => {
+    if (jumping) result = flow(m.blocks, frames, 1);
+    const frameEls = frames.map((f) => {
       const el = document.createElement('div');
       el.className = 'bm-text bm-frame';
       Object.assign(el.style, {
         position: 'absolute',
-        left: `${c * step}px`,
-        top: `${(m.headLines + m.topOff[c]!) * pitch}px`,
+        left: `${f.col * step}px`,
+        top: `${(bodyTop + f.top) * pitch}px`,
         width: `${g.columnPx}px`,
         height: `${f.cap * pitch}px`,
       });
-      el.dataset.column = String(c + 1);
+      el.dataset.column = String(f.col + 1);
+      if (options.typography) el.dataset.bmStrictness = options.typography.strictness;
       m.el.append(el);
       return el;
     });
@@ -179,7 +268,7 @@ function layout(options: LayoutOptions): LayoutReport {
     const current = m.blocks.map((b) => b.el);
     for (const piece of result.pieces) {
       const b = m.blocks[piece.block]!;
-      let el = current[piece.block]!;
+      const el = current[piece.block]!;
       if (b.kind === 'text' && piece.from + piece.lines < b.lines) {
         const rest = splitAfterLines(el, piece.lines, pitch);
         if (rest) current[piece.block] = rest;
@@ -190,9 +279,14 @@ function layout(options: LayoutOptions): LayoutReport {
       }
       frameEls[piece.frame]!.append(el);
     }
+    for (const f of frameEls) trimLineStarts(f);
     const usedLines = result.used.reduce((a, b) => a + b, 0);
     const capLines = frames.reduce((a, f) => a + f.cap, 0) - (jumping ? 1 : 0);
-    const mod: ModuleReport = { article: m.article, column: p.column, columns: p.columns, line: p.line, lines: p.lines, usedLines, emptyLines: capLines - usedLines };
+    const mod: ModuleReport = {
+      article: m.article, column: p.column, columns: p.columns, line: p.line, lines: p.lines, usedLines, emptyLines: capLines - usedLines,
+      shortLines: result.overflow ? 0 : shortOf(frames, result.used),
+      frames: frames.map((f, j) => ({ column: f.col, top: bodyTop + f.top, cap: f.cap, used: result.used[j]! })),
+    };
     report.modules!.push(mod);
 
     if (result.overflow) {
@@ -237,11 +331,8 @@ function layout(options: LayoutOptions): LayoutReport {
       }
     } else {
       // underset: the module's last frame ends more than two lines short of the module's bottom
-      const lastUsed = result.used.reduce((last, u, f) => (u > 0 ? f : last), -1);
-      const emptyInLast = lastUsed >= 0 ? frames[lastUsed]!.cap - result.used[lastUsed]! : 0;
-      const emptyAfter = frames.slice(lastUsed + 1).reduce((a, f) => a + f.cap, 0);
-      const short = emptyInLast + emptyAfter;
-      const balancedSlack = p.fixed || p.stretched ? 0 : frames.length - 1;
+      const short = shortOf(frames, result.used);
+      const balancedSlack = p.fixed || p.stretched ? 0 : new Set(frames.map((f) => f.col)).size - 1;
       if (short > 2 + balancedSlack) report.underset.push({ article: m.article, file: m.file, page: options.pageLabel, lines: short });
     }
     m.el.querySelector(':scope > .bm-body')?.remove();
@@ -250,9 +341,113 @@ function layout(options: LayoutOptions): LayoutReport {
   drawRules(gridEl, report.modules!, g, pitch, L);
   report.ms = Math.round(performance.now() - t0);
   return report;
+
+  /**
+   * A module taller than its text: try every figure span (and, when the edition does not fix
+   * `figures`, the split / top / bottom arrangements); keep the one whose text ends closest to the
+   * module's bottom (then: fewest empty lines in all frames).
+   */
+  function refitFigures(m: Module, body: number): void {
+    const score = (): [number, number] => {
+      if (minBody(m) > body || !fits(m, body)) return [Infinity, Infinity];
+      const frames = framesFor(m, body);
+      const r = flow(m.blocks, frames, 0);
+      return [shortOf(frames, r.used), frames.reduce((a, f) => a + f.cap, 0) - r.used.reduce((a, b) => a + b, 0)];
+    };
+    const fixedSpan = m.spec.figureColumns !== undefined;
+    const fixedMode = m.spec.figures !== undefined;
+    const base = { span: m.spanOverride, mode: m.modeOverride };
+    let best = { ...base, score: score() };
+    const spans = fixedSpan ? [undefined] : range(1, m.columns);
+    const modes = fixedMode ? [undefined] : ['split', 'top', 'bottom'];
+    for (const span of spans) {
+      for (const mode of modes) {
+        m.spanOverride = span;
+        m.modeOverride = mode;
+        placeFigures(m, g, pitch, widthOf, measure);
+        const sc = score();
+        if (sc[0] < best.score[0] || (sc[0] === best.score[0] && sc[1] < best.score[1])) best = { span, mode, score: sc };
+      }
+    }
+    m.spanOverride = best.span;
+    m.modeOverride = best.mode;
+    placeFigures(m, g, pitch, widthOf, measure);
+  }
+
 }
 
-function collect(el: HTMLElement, measure: HTMLElement): Module {
+/** lines the text ends short of the module's end: empty lines in the last frame used and in the frames after it */
+function shortOf(frames: Frame[], used: number[]): number {
+  const lastUsed = used.reduce((last, u, f) => (u > 0 ? f : last), -1);
+  const emptyInLast = lastUsed >= 0 ? frames[lastUsed]!.cap - used[lastUsed]! : 0;
+  return emptyInLast + frames.slice(lastUsed + 1).reduce((a, f) => a + f.cap, 0);
+}
+
+function range(from: number, n: number): number[] {
+  return Array.from({ length: Math.max(0, n) }, (_, i) => from + i);
+}
+
+/** Where a middle (wrapped) figure starts, in lines from the body top: centred in the free height of its columns. */
+function middleTop(m: Module, f: Figure, body: number): number {
+  const cols = range(f.column, f.span);
+  const t = Math.max(...cols.map((c) => m.topOff[c]!));
+  const b = Math.max(...cols.map((c) => m.botOff[c]!));
+  const avail = body - t - b - f.lines;
+  return t + Math.max(0, Math.floor(avail / 2));
+}
+
+/**
+ * The module's column frames at a body height, in reading order: column by
+ * column, each column's frame between its top and bottom figures; a column
+ * under a middle figure has a frame above and one below it. A middle figure
+ * across all columns makes two bands (all columns above it, then all below).
+ */
+function frameList(m: Module, body: number): Frame[] {
+  const k = m.columns;
+  const mid = m.figures.find((f) => f.at === 'middle');
+  const seg = (col: number, top: number, bottom: number): Frame => ({ col, top, cap: Math.max(0, bottom - top) });
+  if (!mid) return range(0, k).map((c) => seg(c, m.topOff[c]!, body - m.botOff[c]!));
+  const mt = middleTop(m, mid, body);
+  const mb = mt + mid.lines;
+  const under = (c: number) => c >= mid.column && c < mid.column + mid.span;
+  if (mid.span >= k) {
+    return [...range(0, k).map((c) => seg(c, m.topOff[c]!, mt)), ...range(0, k).map((c) => seg(c, mb, body - m.botOff[c]!))];
+  }
+  const out: Frame[] = [];
+  for (let c = 0; c < k; c++) {
+    if (!under(c)) out.push(seg(c, m.topOff[c]!, body - m.botOff[c]!));
+    else out.push(seg(c, m.topOff[c]!, mt), seg(c, mb, body - m.botOff[c]!));
+  }
+  return out;
+}
+
+/**
+ * A Han–Latin margin left on a Latin run that now starts a line (the
+ * paragraph's lines were measured in the measuring column; moving it into its
+ * frame can leave a margin the typography pass had not trimmed): trim it, as
+ * the typography pass does, so digits start at the column edge.
+ */
+function trimLineStarts(frame: HTMLElement): void {
+  const left = frame.getBoundingClientRect().left;
+  for (const span of frame.querySelectorAll<HTMLElement>('.bm-hl-s:not(.bm-ls)')) {
+    const ml = parseFloat(getComputedStyle(span).marginLeft) || 0;
+    if (ml <= 0) continue;
+    const rect = span.getClientRects()[0];
+    if (!rect) continue;
+    const p = span.closest('p');
+    const indent = p && !p.classList.contains('bm-cont') ? parseFloat(getComputedStyle(p).textIndent) || 0 : 0;
+    const x = rect.left - ml - left;
+    if (Math.abs(x) < 0.5 || (indent > 0 && Math.abs(x - indent) < 0.5 && p!.firstChild && span === firstTextHolder(p!))) span.classList.add('bm-ls');
+  }
+}
+
+function firstTextHolder(p: HTMLElement): HTMLElement | null {
+  const w = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
+  for (let n = w.nextNode(); n; n = w.nextNode()) if (/\S/.test(n.textContent ?? '')) return n.parentElement;
+  return null;
+}
+
+function collect(el: HTMLElement, measure: HTMLElement, index: number): Module {
   const body = el.querySelector<HTMLElement>(':scope > .bm-body');
   const d = el.dataset;
   const m: Module = {
@@ -266,10 +461,12 @@ function collect(el: HTMLElement, measure: HTMLElement): Module {
     continueOn: d.continueOn,
     continuedFrom: d.continuedFrom,
     spec: { columns: num(d.columns), column: num(d.column), line: num(d.line), lines: num(d.lines), figureColumns: num(d.figureColumns), figures: d.figures },
+    index,
     columns: 1,
     headLines: 0,
     topOff: [],
     botOff: [],
+    shapes: new Map(),
   };
   if (!body) return m;
   const children = [...body.children] as HTMLElement[];
@@ -278,14 +475,16 @@ function collect(el: HTMLElement, measure: HTMLElement): Module {
     if (c.tagName === 'SECTION') for (const s of [...c.children] as HTMLElement[]) { s.classList.add('bm-section-part'); flat.push(s); }
     else flat.push(c);
   }
-  let index = 0;
+  let blockIndex = 0;
   for (const c of flat) {
     if (c.matches('figure.bm-figure')) {
-      m.figures.push({ el: c, span: 1, column: 0, at: 'top', offset: 0, lines: 0, imgLines: 0, img: c.querySelector('img') });
+      m.figures.push({ el: c, span: 1, column: 0, at: 'top', offset: 0, lines: 0, imgLines: 0, natLines: 0, img: c.querySelector('img') });
       continue;
     }
+    // 框: a block quote that begins with a heading is a boxed sidebar, not a pull quote
+    if (c.tagName === 'BLOCKQUOTE' && c.firstElementChild && /^H[1-6]$/.test(c.firstElementChild.tagName)) c.classList.add('bm-box');
     const kind = c.tagName === 'P' && !c.classList.contains('bm-jump') ? 'text' : /^H[1-6]$/.test(c.tagName) ? 'head' : 'keep';
-    c.dataset.block = String(index++);
+    c.dataset.block = String(blockIndex++);
     const pristine = c.cloneNode(true) as HTMLElement;
     measure.append(c);
     m.blocks.push({ el: c, pristine, kind, lines: 0, spaceAbove: 0 });
@@ -311,19 +510,25 @@ function wholeLines(el: HTMLElement, pitch: number): number {
   return lines;
 }
 
-/** Size each figure in whole lines at its span and give it a place at the top or bottom of the module body. */
+/**
+ * Size each figure in whole lines at its span (the picture's height from its
+ * aspect ratio) and give it a place: at the top or bottom of the module body,
+ * or (figures: wrap) the first one in the middle of the module, centred across
+ * the columns, with the text running above and below it.
+ */
 function placeFigures(m: Module, g: GridOptions, pitch: number, widthOf: (k: number) => number, measure: HTMLElement): void {
   const k = m.columns;
   m.topOff = Array.from({ length: k }, () => 0);
   m.botOff = Array.from({ length: k }, () => 0);
+  const mode = m.modeOverride ?? m.spec.figures ?? 'split';
   const defaultSpan = k <= 2 ? k : Math.ceil(k / 2);
   for (const [i, f] of m.figures.entries()) {
-    f.span = Math.max(1, Math.min(k, m.spec.figureColumns ?? defaultSpan));
-    const mode = m.spec.figures ?? 'split';
-    f.at = mode === 'top' ? 'top' : mode === 'bottom' ? 'bottom' : i === 0 || k === 1 ? 'top' : 'bottom';
-    f.el.classList.add(f.at === 'top' ? 'bm-figure-top' : 'bm-figure-bottom');
+    f.span = Math.max(1, Math.min(k, m.spanOverride ?? m.spec.figureColumns ?? defaultSpan));
+    f.at = mode === 'top' ? 'top' : mode === 'bottom' ? 'bottom' : mode === 'wrap' && i === 0 && k > 1 ? 'middle' : i === 0 || k === 1 ? 'top' : 'bottom';
+    f.el.classList.remove('bm-figure-top', 'bm-figure-bottom', 'bm-figure-middle');
+    f.el.classList.add(`bm-figure-${f.at}`);
     const w = widthOf(f.span);
-    const img = f.el.querySelector<HTMLImageElement>('img');
+    const img = f.img;
     const iw = Number(img?.dataset.width) || img?.naturalWidth || 4;
     const ih = Number(img?.dataset.height) || img?.naturalHeight || 3;
     const imgLines = Math.max(3, Math.round((w * ih) / iw / pitch));
@@ -333,6 +538,12 @@ function placeFigures(m: Module, g: GridOptions, pitch: number, widthOf: (k: num
     const lines = Math.max(imgLines, Math.ceil(f.el.getBoundingClientRect().height / pitch - 0.05));
     f.lines = lines;
     f.imgLines = imgLines;
+    f.natLines = imgLines;
+    if (f.at === 'middle') {
+      f.column = Math.floor((k - f.span) / 2);
+      f.offset = 0;
+      continue;
+    }
     const off = f.at === 'top' ? m.topOff : m.botOff;
     // the lowest stack of columns wide enough; top figures from the right, bottom ones from the left
     let best = -1;
@@ -350,27 +561,31 @@ function placeFigures(m: Module, g: GridOptions, pitch: number, widthOf: (k: num
   }
 }
 
-/** Recompute the figures' column offsets from their (possibly grown) heights, keeping their columns. */
+/** Recompute the top and bottom figures' column offsets from their (possibly grown) heights, keeping their columns. */
 function stackFigures(m: Module): void {
   m.topOff.fill(0);
   m.botOff.fill(0);
   for (const f of m.figures) {
+    if (f.at === 'middle') continue;
     const off = f.at === 'top' ? m.topOff : m.botOff;
     f.offset = Math.max(...off.slice(f.column, f.column + f.span));
     for (let c = f.column; c < f.column + f.span; c++) off[c] = f.offset + f.lines;
   }
 }
 
+/** How far a picture may be cropped taller than its aspect ratio (a picture editor's modest crop). */
+const MAX_CROP = 1.2;
+
 /**
- * A module whose height is fixed (or stretched to fill the page) and whose text
- * is short gives the spare lines to its pictures, a line at a time, as long as
- * the text still fits and no picture grows past 1.8 times its height: the
- * picture is cropped (object-fit: cover) as a picture editor would.
+ * A module taller than its text needs (a fixed height, a row's height or
+ * stretched to the module below) gives spare lines to its pictures, a line at
+ * a time, as long as the text still fits and no picture grows past MAX_CROP
+ * times its natural height (object-fit: cover crops it).
  */
 function growFigures(m: Module, body: number, fitsBody: (body: number) => boolean): void {
   if (m.figures.length === 0 || !fitsBody(body)) return;
-  const limit = m.figures.map((f) => Math.ceil(f.imgLines * 1.8));
-  const done = m.figures.map(() => false);
+  const limit = m.figures.map((f) => Math.floor(f.natLines * MAX_CROP));
+  const done = m.figures.map((f) => f.at === 'middle');
   while (done.some((d) => !d)) {
     for (const [i, f] of m.figures.entries()) {
       if (done[i]) continue;

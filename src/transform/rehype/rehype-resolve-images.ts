@@ -18,7 +18,6 @@ export interface ResolveImagesOptions {
   /** reads an image file; returns its info or an error text */
   loadImage: (absolutePath: string) => Promise<ImageInfo | { error: string }>;
   /** @deprecated remote images are never fetched; kept so old callers still type-check */
-  allowRemoteImages?: boolean;
   /** URL prefix the print server serves the manuscript folder under */
   urlPrefix?: string;
 }
@@ -50,7 +49,7 @@ export default function rehypeResolveImages(options: ResolveImagesOptions) {
         fail(
           'image-remote',
           /^https?:|^\/\//i.test(src)
-            ? `remote image "${src.slice(0, 80)}" is not fetched: download it into the manuscript folder and link it relatively${options.allowRemoteImages ? ' (--allow-remote-images no longer fetches anything)' : ''}`
+            ? `remote image "${src.slice(0, 80)}" is not fetched: download it into the manuscript folder and link it relatively`
             : `image "${src.slice(0, 60)}" uses a scheme that is not allowed: use a file in the manuscript folder`,
         );
         continue;

@@ -65,9 +65,13 @@ export interface TypesetReport {
   measurements: number;
   /** time spent in typesetText, ms */
   ms: number;
+  /** of which measuring lines (layout included), ms */
+  msMeasure: number;
 }
 
-const MAX_ROUNDS = 14;
+const MAX_ROUNDS = 18;
+/** decisions to the console, for the test harness only (BM_DEBUG=1 gives its page this title) */
+const DEBUG = typeof document !== 'undefined' && document.title === 'banmian-typography-debug';
 const BLOCK_SELECTOR = 'p, li, dd, dt, figcaption, .bm-caption';
 const PUNCT = /[\p{P}\p{S}]/u;
 const OPENING = /[“‘「『（《〈【〖〔［｛]/u;
@@ -122,6 +126,12 @@ interface BlockState {
   /** classes unset once are never set again on that element (no flip-flop) */
   flapped: WeakMap<Element, Set<string>>;
   orphanTried: boolean;
+  /** Latin runs that moved up once their line-start margin was removed */
+  lsMoved: WeakSet<Element>;
+  /** nowrap spans holding such a run and the unit after it */
+  glues: HTMLElement[];
+  /** lines that may give up a character for the 孤字, in the order to try */
+  orphanCands: number[];
   /** marks left compressed mid-line after their half width pulled a character up */
   squeezes: Set<Element>;
   squeezeOk: boolean;
@@ -133,7 +143,7 @@ interface BlockState {
 }
 
 function emptyReport(): TypesetReport {
-  return { lineEndMarks: 0, lineEndHalfWidth: 0, squeezed: 0, hanLatinTrimmed: 0, openingFlush: 0, orphansFixed: 0, orphansLeft: 0, reverted: 0, rounds: 0, blocks: 0, measurements: 0, ms: 0 };
+  return { lineEndMarks: 0, lineEndHalfWidth: 0, squeezed: 0, hanLatinTrimmed: 0, openingFlush: 0, orphansFixed: 0, orphansLeft: 0, reverted: 0, rounds: 0, blocks: 0, measurements: 0, ms: 0, msMeasure: 0 };
 }
 
 function skipText(node: Node, block: Element): boolean {
@@ -361,11 +371,13 @@ function round(state: BlockState, m: Measure, options: TypesetOptions, report: T
   const spanOf = (el: Element) => m.spans.get(el);
 
   // the experiment of the last round: kept when it brought something up and the block kept its lines
+  if (DEBUG) console.log(`round: ${lines.map((l) => units.slice(l.first, l.last + 1).map((u) => u.ch).join('')).join(' / ')} :: ${[...state.touched.keys()].map((e) => e.textContent + ':' + e.className.replace(/bm-p |bm-hl /g, '')).join(',')}`);
   const ex = state.pending;
   state.pending = null;
   if (ex) {
     const line = lines[ex.line];
     const ok = nLines === state.lines0 && !!line && (ex.kind === 'orphan' ? letters(m, lines[nLines - 1]!) !== 1 || nLines < 2 : line.last > ex.last);
+    if (DEBUG) console.log(`exp ${ex.kind} line ${ex.line} ok=${ok} n=${nLines}/${state.lines0} last ${ex.last}->${line?.last} els=${ex.els.map(([e, c]) => e.textContent + ':' + c).join(',')}`);
     if (!ok) {
       for (const [el, cls] of ex.els) setClass(state, el, cls, false);
       if (ex.kind === 'orphan') unkeep(state);
@@ -397,7 +409,13 @@ function round(state: BlockState, m: Measure, options: TypesetOptions, report: T
   }
   for (const el of block.querySelectorAll('.bm-ls')) {
     const g = spanOf(el)?.[0];
-    if (g === undefined || !isLineStart(g)) changed = unset(state, el, 'bm-ls') || changed;
+    if (g === undefined || isLineStart(g)) continue;
+    // Without its margin the run fits at the end of the line above, where it needs the margin
+    // again: the first time, the run is glued to what follows it (below), so it stays down.
+    if (!state.lsMoved.has(el)) {
+      state.lsMoved.add(el);
+      changed = setClass(state, el, 'bm-ls', false) || changed;
+    } else changed = unset(state, el, 'bm-ls') || changed;
   }
   for (const el of block.querySelectorAll('.bm-le')) {
     const g = spanOf(el)?.[1];
@@ -425,7 +443,10 @@ function round(state: BlockState, m: Measure, options: TypesetOptions, report: T
     const i = lines[k]!.first;
     const sp = units[i]!.span;
     if (!sp) continue;
-    if (sp.classList.contains('bm-hl-s') && spanOf(sp)![0] === i) changed = setClass(state, sp, 'bm-ls', true) || changed;
+    if (sp.classList.contains('bm-hl-s') && spanOf(sp)![0] === i && !sp.classList.contains('bm-ls')) {
+      if (state.lsMoved.has(sp) && !state.glues.some((g) => g.contains(sp))) glue(state, sp, units[spanOf(sp)![1] + 1] ?? null);
+      changed = setClass(state, sp, 'bm-ls', true) || changed;
+    }
     if (sp.classList.contains('bm-p-open')) {
       // flush only when Chromium kept the full width (text-spacing-trim did not apply)
       const r = rect(m, i);
@@ -463,42 +484,101 @@ function round(state: BlockState, m: Measure, options: TypesetOptions, report: T
     }
   }
 
-  // 孤字: the last line holds one character (punctuation not counted)
-  if (state.quiet > 0 && !state.orphanTried && nLines >= 2) {
-    const last = lines[nLines - 1]!;
-    if (letters(m, last) === 1) {
+  // 孤字: the last line holds one character (punctuation not counted). One line above ends a
+  // character earlier (that character glued to the next line's first): the lines in between
+  // shift by one and the last line gets two characters. The line that gives up its character is
+  // chosen among the tight lines right above the last (a line with room would absorb the shift)
+  // so that it ends up the least loose; the next candidate is tried when one fails.
+  if (state.quiet > 0 && nLines >= 2 && letters(m, lines[nLines - 1]!) === 1) {
+    if (!state.orphanTried) {
       state.orphanTried = true;
-      const above = lines[nLines - 2]!;
-      let k = above.last;
-      while (k > above.first && PUNCT.test(units[k]!.ch)) k--;
-      // an opening mark stays with the character it opens
-      while (k > above.first && OPENING.test(units[k - 1]!.ch)) k--;
-      const u = units[k]!;
-      if (k > above.first && !NO_START.test(u.ch) && (!PUNCT.test(u.ch) || OPENING.test(u.ch))) {
-        keepTogether(state, u);
-        state.pending = { line: nLines - 1, last: last.last, els: [], kind: 'orphan' };
-        return true;
+      const cands: { k: number; loose: number }[] = [];
+      for (let k = nLines - 2; k >= 0 && k >= nLines - 8; k--) {
+        const line = lines[k]!;
+        const gaps = line.last - line.first;
+        if (gaps >= 2) cands.push({ k, loose: (room(m, line) / m.em + 1) / (gaps - 1) });
+        if (k < nLines - 2 && room(m, line) >= 0.9 * m.em) break;
+        if (k <= nLines - 2 && k > 0 && room(m, lines[k - 1]!) >= 0.9 * m.em) break;
       }
+      // the line right above, unless another tight line would stay within the loose limit
+      // while that one would not; the line right above is always tried last
+      const near = cands.find((c) => c.k === nLines - 2);
+      const best = cands.filter((c) => c.k !== nLines - 2 && c.loose <= LOOSE_EM).sort((x, y) => x.loose - y.loose)[0];
+      state.orphanCands = best && (!near || near.loose > LOOSE_EM) ? [best.k, nLines - 2] : [nLines - 2];
+    }
+    if (DEBUG) console.log(`orphan cands ${state.orphanCands}`);
+    while (state.orphanCands.length) {
+      const k = state.orphanCands.shift()!;
+      const line = lines[k]!;
+      let a = line.last;
+      while (a > line.first && PUNCT.test(units[a]!.ch)) a--;
+      // an opening mark stays with the character it opens
+      while (a > line.first && OPENING.test(units[a - 1]!.ch)) a--;
+      const u = units[a]!;
+      if (a <= line.first || NO_START.test(u.ch) || (PUNCT.test(u.ch) && !OPENING.test(u.ch))) continue;
+      let b = lines[k + 1]!.first;
+      while (b < lastUnit && (OPENING.test(units[b]!.ch) || NO_START.test(units[b + 1]!.ch))) b++;
+      keepTogether(state, u, k === nLines - 2 ? null : units[b]!);
+      state.pending = { line: nLines - 1, last: lines[nLines - 1]!.last, els: [], kind: 'orphan' };
+      return true;
     }
   }
   return false;
 }
 
-/** Wraps everything from unit `u` (or the span it sits in) to the block's end in a nowrap span. */
-function keepTogether(state: BlockState, u: Unit): void {
+/** Wraps units from `u` to `v` (or to the block's end), whole spans, in a nowrap span. */
+function keepTogether(state: BlockState, u: Unit, v: Unit | null): void {
   const block = state.el;
   const r = document.createRange();
-  const atom = u.node.parentElement?.closest('.bm-p, .bm-hl, .bm-nobr, ruby');
-  if (atom && block.contains(atom) && atom !== block) r.setStartBefore(atom);
+  const atomOf = (x: Unit) => {
+    const atom = x.node.parentElement?.closest('.bm-p, .bm-hl, .bm-nobr, ruby');
+    return atom && block.contains(atom) && atom !== block ? atom : null;
+  };
+  const a = atomOf(u);
+  if (a) r.setStartBefore(a);
   else r.setStart(u.node, u.offset);
-  r.setEnd(block, block.childNodes.length);
+  if (!v) r.setEnd(block, block.childNodes.length);
+  else {
+    const b = atomOf(v);
+    if (b) r.setEndAfter(b);
+    else r.setEnd(v.node, v.offset + v.ch.length);
+  }
   const keep = document.createElement('span');
   keep.className = 'bm-keep';
   keep.appendChild(r.extractContents());
+  // Chromium breaks at a <wbr> even inside nowrap: park them as comments while kept together
+  for (const w of [...keep.querySelectorAll('wbr')]) w.replaceWith(document.createComment('bm-wbr'));
   r.insertNode(keep);
   // Chromium takes the break rule before a nowrap span from the span: give the break back.
   keep.parentNode!.insertBefore(document.createElement('wbr'), keep);
   state.keep = keep;
+}
+
+/** Glues a Latin run to the unit after it (nowrap), so it cannot move up once its line-start margin is gone. */
+function glue(state: BlockState, sp: HTMLElement, next: Unit | null): void {
+  if (!next || sp.querySelector('wbr') || !sp.parentNode) return;
+  const r = document.createRange();
+  r.setStartBefore(sp);
+  const atom = next.node.parentElement?.closest('.bm-p, .bm-hl, .bm-nobr, ruby');
+  if (atom && state.el.contains(atom) && atom !== state.el && !atom.contains(sp)) r.setEndAfter(atom);
+  else r.setEnd(next.node, next.offset + next.ch.length);
+  if (r.startContainer !== r.endContainer && !r.commonAncestorContainer.contains(sp.parentNode)) return;
+  const g = document.createElement('span');
+  g.className = 'bm-glue';
+  g.appendChild(r.extractContents());
+  r.insertNode(g);
+  state.glues.push(g);
+}
+
+function unglue(state: BlockState): void {
+  for (const g of state.glues) {
+    const parent = g.parentNode;
+    if (!parent) continue;
+    while (g.firstChild) parent.insertBefore(g.firstChild, g);
+    parent.removeChild(g);
+    parent.normalize();
+  }
+  state.glues = [];
 }
 
 function unkeep(state: BlockState): void {
@@ -506,6 +586,10 @@ function unkeep(state: BlockState): void {
   if (!keep || !keep.parentNode) return;
   const parent = keep.parentNode;
   if (keep.previousSibling?.nodeName === 'WBR') parent.removeChild(keep.previousSibling);
+  const parked: Comment[] = [];
+  const walker = document.createTreeWalker(keep, NodeFilter.SHOW_COMMENT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) if ((n as Comment).data === 'bm-wbr') parked.push(n as Comment);
+  for (const c of parked) c.replaceWith(document.createElement('wbr'));
   while (keep.firstChild) parent.insertBefore(keep.firstChild, keep);
   parent.removeChild(keep);
   parent.normalize();
@@ -514,6 +598,7 @@ function unkeep(state: BlockState): void {
 
 function revert(state: BlockState): void {
   unkeep(state);
+  unglue(state);
   for (const [el, cls] of state.touched) el.className = cls;
   state.touched.clear();
 }
@@ -527,7 +612,9 @@ function blocksOf(root: HTMLElement): HTMLElement[] {
 
 function measured(state: BlockState, report: TypesetReport): Measure {
   if (!state.m || state.dirty) {
+    const t = performance.now();
     state.m = measureBlock(state.el);
+    report.msMeasure += performance.now() - t;
     state.dirty = false;
     report.measurements++;
   }
@@ -550,6 +637,9 @@ export function typesetText(root: HTMLElement, options: TypesetOptions): Typeset
     keep: null,
     flapped: new WeakMap(),
     orphanTried: false,
+    orphanCands: [],
+    lsMoved: new WeakSet(),
+    glues: [],
     squeezes: new Set(),
     squeezeOk: true,
     triedLoose: new Set(),
@@ -608,7 +698,7 @@ export function typesetText(root: HTMLElement, options: TypesetOptions): Typeset
         for (const cls of ['bm-p-squeeze', 'bm-p-squeeze-c', 'bm-p-squeeze-open', 'bm-hl-squeeze']) setClass(s, el, cls, false);
       }
       s.squeezeOk = false;
-      s.orphanTried = true;
+      s.orphanTried = false;
       s.done = false;
       s.quiet = 0;
       s.dirty = true;
@@ -636,11 +726,14 @@ export function typesetText(root: HTMLElement, options: TypesetOptions): Typeset
       if (sp.classList.contains('bm-p-end')) report.lineEndHalfWidth++;
     });
     if (lines.length >= 2 && letters(m, lines[lines.length - 1]!) === 1) report.orphansLeft++;
+    if (DEBUG) for (const [k, l] of lines.entries()) console.log(`L${k} room=${(room(m, l) / m.em).toFixed(2)} ${units.slice(l.first, l.last + 1).map((u) => u.ch).join('')}`);
     report.hanLatinTrimmed += s.el.querySelectorAll('.bm-ls, .bm-le').length;
     report.openingFlush += s.el.querySelectorAll('.bm-p-start').length;
     s.m = null;
   }
   root.classList.remove('bm-measuring');
   report.ms = Math.round(performance.now() - t0);
+  report.msMeasure = Math.round(report.msMeasure);
+  if (DEBUG) console.log(`typesetText ${JSON.stringify(report)}`);
   return report;
 }
