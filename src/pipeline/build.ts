@@ -48,7 +48,17 @@ export interface BuildOutput {
   page: string | null;
 }
 
+export interface PageTimings {
+  page: string;
+  load: number;
+  layout: number;
+  check: number;
+  pdf: number;
+}
+
 export interface BuildResult {
+  /** per printed page, milliseconds of each print step */
+  timings?: PageTimings[];
   ok: boolean;
   outputs: BuildOutput[];
   diagnostics: Diagnostic[];
@@ -101,6 +111,7 @@ export async function build(input: string, options: BuildOptions): Promise<Build
 
   const session = options.session ?? new BrowserSession({ chrome: options.chrome });
   const blockedRequests: string[] = [];
+  const timings: PageTimings[] = [];
   const layouts: { page: string; report: LayoutReport }[] = [];
   const pagePdfs: { label: string; pdf: Uint8Array }[] = [];
   try {
@@ -168,6 +179,7 @@ export async function build(input: string, options: BuildOptions): Promise<Build
       const spec = specs[index]!;
       const label = String(spec.number);
       const result = await printOne(index, specs.length);
+      timings.push({ page: String(specs[index]!.number), ...result.timings });
       if (options.snapshotDir && result.html) writeFileSync(path.join(options.snapshotDir, `page-${index + 1}.html`), result.html);
       blockedRequests.push(...result.requests.blocked);
       diagnostics.push(...result.problems);
@@ -253,7 +265,7 @@ export async function build(input: string, options: BuildOptions): Promise<Build
   files.push({ path: editionFile, data: await mergeEdition(editionPages, meta, { marks }) });
   outputs.push({ path: editionFile, kind: 'edition', page: null });
   writeAtomically(files);
-  return { ok: true, outputs, diagnostics: sortDiagnostics(diagnostics), blockedRequests, manuscript, articles: processed, layouts };
+  return { ok: true, outputs, diagnostics: sortDiagnostics(diagnostics), blockedRequests, manuscript, articles: processed, layouts, timings };
 }
 
 export function printRoutes(root: string, template: Template): Omit<Routes, 'documents'> {

@@ -78,6 +78,12 @@ export function createRequestHandler(routes: Routes, log: ServedLog) {
   };
 }
 
+/**
+ * Bundled fonts never change while Banmian runs and are read for every page:
+ * keep their bytes (a few MB per build) instead of reading them again.
+ */
+const fontBytes = new Map<string, Buffer>();
+
 async function resolve(url: string, routes: Routes): Promise<{ type: string; data: Buffer | string } | undefined> {
   if (!url.startsWith(`${ORIGIN}/`)) return undefined;
   const pathname = decodeURIComponent(new URL(url).pathname);
@@ -95,6 +101,11 @@ async function resolve(url: string, routes: Routes): Promise<{ type: string; dat
     const [realFile, realDir] = await Promise.all([realpath(file), realpath(dir)]);
     const rel = path.relative(realDir, realFile);
     if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+    if (prefix.startsWith('/fonts/')) {
+      let data = fontBytes.get(realFile);
+      if (!data) fontBytes.set(realFile, (data = await readFile(realFile)));
+      return { type, data };
+    }
     return { type, data: await readFile(realFile) };
   }
   return undefined;

@@ -29,6 +29,8 @@ export interface PrintResult<R = unknown> {
   html?: string;
   /** what the page itself found wrong: images the browser could not decode, fonts that did not load */
   problems: Diagnostic[];
+  /** milliseconds spent in each step (npm run bench reports them) */
+  timings: { load: number; layout: number; check: number; pdf: number };
 }
 
 export async function printPage<R = unknown>(session: BrowserSession, job: PrintJob): Promise<PrintResult<R>> {
@@ -44,6 +46,7 @@ export async function printPage<R = unknown>(session: BrowserSession, job: Print
 
 async function runJob<R>(page: Page, job: PrintJob, timeout: number): Promise<PrintResult<R>> {
   const requests: ServedLog = { blocked: [], served: [] };
+  const t0 = performance.now();
   page.setDefaultTimeout(timeout);
   // Manuscript HTML never runs script: CSP in the template forbids it and script execution is off.
   // The layout engine runs through the DevTools protocol, which neither affects.
@@ -54,6 +57,7 @@ async function runJob<R>(page: Page, job: PrintJob, timeout: number): Promise<Pr
   await page.evaluate(async () => {
     await document.fonts.ready;
   });
+  const t1 = performance.now();
   let layout: R | undefined;
   if (job.layout) {
     await page.evaluate(job.layout.source);
@@ -65,10 +69,14 @@ async function runJob<R>(page: Page, job: PrintJob, timeout: number): Promise<Pr
       await document.fonts.ready;
     });
   }
+  const t2 = performance.now();
   const problems = await checkPage(page, job.path, requests);
+  const t3 = performance.now();
   const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true, outline: job.outline ?? false, tagged: true, timeout });
+  const t4 = performance.now();
   const html = job.snapshot ? await page.content() : undefined;
-  return { pdf, layout, requests, html, problems };
+  const timings = { load: t1 - t0, layout: t2 - t1, check: t3 - t2, pdf: t4 - t3 };
+  return { pdf, layout, requests, html, problems, timings };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

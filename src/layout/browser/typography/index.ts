@@ -27,12 +27,16 @@
  *              the unit's final mark half-width; kept only when the unit
  *              came up and the block kept its number of lines;
  *   line end — a closing or pause mark at line end set half-width (GB/T 15834 §5.1.10);
- *   edges    — no Han–Latin margin at line start or end;
+ *   edges    — no Han–Latin margin at line start or end; a Latin run that would then
+ *              jump back up (it fits the line above only without its margin) gets a
+ *              reduced 1/8 em space up there, and if it still comes back down it is
+ *              glued to the unit after it (nowrap) so it stays at the line start;
  *   opening  — an opening mark at the start of a line (not a paragraph's first) set flush;
  *   孤字     — a paragraph's last line with one character takes the last
- *              character of the line above (nowrap); when that would add a
- *              line, the line above is compressed instead so the lone
- *              character comes up.
+ *              character of the line above (nowrap); when that leaves a loose
+ *              line, another tight line further up gives up a character
+ *              instead (whichever leaves the least loose line); every attempt is
+ *              kept only if the block keeps its number of lines.
  */
 export interface TypesetOptions {
   /** Han–Latin space in em (0 = none) */
@@ -128,6 +132,8 @@ interface BlockState {
   orphanTried: boolean;
   /** Latin runs that moved up once their line-start margin was removed */
   lsMoved: WeakSet<Element>;
+  /** Latin runs at line end whose removed margin let the next unit come up */
+  leMoved: WeakSet<Element>;
   /** nowrap spans holding such a run and the unit after it */
   glues: HTMLElement[];
   /** lines that may give up a character for the 孤字, in the order to try */
@@ -350,8 +356,9 @@ function compressions(m: Measure, k: number): [Element, string][] {
     const next = m.units[b + 1];
     const prev = m.units[a - 1];
     if (isKind(sp, 'bm-p-close', 'bm-p-pause')) {
-      // trailing half em, unless Chromium already shares it with a following mark
-      if (next && !(next.span && isKind(next.span, 'bm-p-close', 'bm-p-pause', 'bm-p-open'))) out.push([sp, CENTRED.test(m.units[b]!.ch) ? 'bm-p-squeeze-c' : 'bm-p-squeeze']);
+      // trailing half em, unless Chromium already shares it with a following mark (chws)
+      const trimmed = next?.span && isKind(next.span, 'bm-p-close', 'bm-p-pause', 'bm-p-open') && (rect(m, b)?.width ?? m.em) < 0.75 * m.em;
+      if (next && !trimmed) out.push([sp, CENTRED.test(m.units[b]!.ch) ? 'bm-p-squeeze-c' : 'bm-p-squeeze']);
     } else if (sp.classList.contains('bm-p-open')) {
       if (a > line.first && prev && !(prev.span && isKind(prev.span, 'bm-p-close', 'bm-p-pause', 'bm-p-open'))) out.push([sp, 'bm-p-squeeze-open']);
     }
@@ -412,14 +419,22 @@ function round(state: BlockState, m: Measure, options: TypesetOptions, report: T
     if (g === undefined || isLineStart(g)) continue;
     // Without its margin the run fits at the end of the line above, where it needs the margin
     // again: the first time, the run is glued to what follows it (below), so it stays down.
+    // Up there it first gets a reduced space (1/8 em, clreq's reduction before expansion).
     if (!state.lsMoved.has(el)) {
       state.lsMoved.add(el);
       changed = setClass(state, el, 'bm-ls', false) || changed;
+      changed = setClass(state, el, 'bm-hl-squeeze', true) || changed;
     } else changed = unset(state, el, 'bm-ls') || changed;
   }
   for (const el of block.querySelectorAll('.bm-le')) {
     const g = spanOf(el)?.[1];
-    if (g === undefined || !isLineEnd(g)) changed = unset(state, el, 'bm-le') || changed;
+    if (g === undefined || isLineEnd(g)) continue;
+    // Without its margin the line takes up the next unit, and the run needs its margin again:
+    // the first time, the next line's first unit is glued to the one after it (below).
+    if (!state.leMoved.has(el)) {
+      state.leMoved.add(el);
+      changed = setClass(state, el, 'bm-le', false) || changed;
+    } else changed = unset(state, el, 'bm-le') || changed;
   }
   // squeezed marks or spaces that moved to a line's end or start: the edge classes take over
   for (const el of block.querySelectorAll(SQUEEZES)) {
@@ -445,6 +460,7 @@ function round(state: BlockState, m: Measure, options: TypesetOptions, report: T
     if (!sp) continue;
     if (sp.classList.contains('bm-hl-s') && spanOf(sp)![0] === i && !sp.classList.contains('bm-ls')) {
       if (state.lsMoved.has(sp) && !state.glues.some((g) => g.contains(sp))) glue(state, sp, units[spanOf(sp)![1] + 1] ?? null);
+      setClass(state, sp, 'bm-hl-squeeze', false);
       changed = setClass(state, sp, 'bm-ls', true) || changed;
     }
     if (sp.classList.contains('bm-p-open')) {
@@ -456,7 +472,11 @@ function round(state: BlockState, m: Measure, options: TypesetOptions, report: T
   for (let k = 0; k < nLines - 1; k++) {
     const i = lines[k]!.last;
     const sp = units[i]!.span;
-    if (sp && sp.classList.contains('bm-hl-e') && spanOf(sp)![1] === i) changed = setClass(state, sp, 'bm-le', true) || changed;
+    if (sp && sp.classList.contains('bm-hl-e') && spanOf(sp)![1] === i && !sp.classList.contains('bm-le')) {
+      const n = units[i + 1];
+      if (state.leMoved.has(sp) && n && !state.glues.some((g) => g.contains(n.node))) glueUnits(state, n, units[i + 2] ?? null);
+      changed = setClass(state, sp, 'bm-le', true) || changed;
+    }
   }
   if (changed) return true;
 
@@ -474,6 +494,11 @@ function round(state: BlockState, m: Measure, options: TypesetOptions, report: T
       let j = next.first;
       while (j < next.last && j - next.first < 4 && !NO_START.test(units[j + 1]!.ch)) j++;
       while (j < next.last && NO_START.test(units[j + 1]!.ch)) j++;
+      // marks inside that unit that Chromium left full width before another mark (”，)
+      for (let i = next.first; i < j; i++) {
+        const sp = units[i]!.span;
+        if (sp && isKind(sp, 'bm-p-close', 'bm-p-pause') && !CENTRED.test(units[i]!.ch) && NO_START.test(units[i + 1]!.ch) && (rect(m, i)?.width ?? 0) > 0.75 * m.em) els.push([sp, 'bm-p-squeeze']);
+      }
       const endSpan = units[j]!.span;
       if (endSpan && isKind(endSpan, 'bm-p-close', 'bm-p-pause') && !endSpan.classList.contains('bm-p-end') && !(k + 1 === nLines - 1 && j === next.last)) els.push([endSpan, 'bm-p-end']);
       const applied: [Element, string][] = [];
@@ -570,10 +595,39 @@ function glue(state: BlockState, sp: HTMLElement, next: Unit | null): void {
   state.glues.push(g);
 }
 
+/** Glues unit `a` (whole span) to unit `b` (whole span) in a nowrap span. */
+function glueUnits(state: BlockState, a: Unit, b: Unit | null): void {
+  if (!b) return;
+  const block = state.el;
+  const atomOf = (x: Unit) => {
+    const atom = x.node.parentElement?.closest('.bm-p, .bm-hl, .bm-nobr, ruby');
+    return atom && block.contains(atom) && atom !== block ? atom : null;
+  };
+  const r = document.createRange();
+  const aa = atomOf(a);
+  const bb = atomOf(b);
+  if (aa?.querySelector('wbr') || bb?.querySelector('wbr')) return;
+  if (aa) r.setStartBefore(aa);
+  else r.setStart(a.node, a.offset);
+  if (bb) r.setEndAfter(bb);
+  else r.setEnd(b.node, b.offset + b.ch.length);
+  if (r.collapsed) return;
+  const g = document.createElement('span');
+  g.className = 'bm-glue';
+  g.appendChild(r.extractContents());
+  for (const w of [...g.querySelectorAll('wbr')]) w.replaceWith(document.createComment('bm-wbr'));
+  r.insertNode(g);
+  state.glues.push(g);
+}
+
 function unglue(state: BlockState): void {
   for (const g of state.glues) {
     const parent = g.parentNode;
     if (!parent) continue;
+    const parked: Comment[] = [];
+    const walker = document.createTreeWalker(g, NodeFilter.SHOW_COMMENT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) if ((n as Comment).data === 'bm-wbr') parked.push(n as Comment);
+    for (const c of parked) c.replaceWith(document.createElement('wbr'));
     while (g.firstChild) parent.insertBefore(g.firstChild, g);
     parent.removeChild(g);
     parent.normalize();
@@ -639,6 +693,7 @@ export function typesetText(root: HTMLElement, options: TypesetOptions): Typeset
     orphanTried: false,
     orphanCands: [],
     lsMoved: new WeakSet(),
+    leMoved: new WeakSet(),
     glues: [],
     squeezes: new Set(),
     squeezeOk: true,
