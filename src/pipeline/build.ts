@@ -6,12 +6,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Edition, PageSpec } from '../config/index.ts';
+import type { Edition } from '../config/index.ts';
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/index.ts';
-import { layoutEngineSource, type LayoutReport } from '../layout/index.ts';
+import type { LayoutReport } from '../layout/index.ts';
 import { findLine, loadManuscript, type Manuscript } from '../parse/index.ts';
 import { findTop, finalizePage, mergeEdition, textLines, type EditionPage, type PdfMetadata } from '../postprocess/index.ts';
-import { BrowserSession, PrintFailure, printPageWithRetry, type Routes } from '../print/index.ts';
+import { BrowserSession, PrintFailure, type Routes } from '../print/index.ts';
 import {
   fontPackageDir,
   FONT_FACES,
@@ -19,11 +19,10 @@ import {
   isoDate,
   loadTemplate,
   pageGeometry,
-  renderPageDocument,
-  type ArticleForPage,
   TEMPLATES_DIR,
   type Template,
 } from '../template/index.ts';
+import { layOutPages } from './lay-out-pages.ts';
 import { processArticle, type ProcessedArticle } from './process-articles.ts';
 import { writeAtomically } from './write-outputs.ts';
 
@@ -114,140 +113,46 @@ export async function build(input: string, options: BuildOptions): Promise<Build
   const timings: PageTimings[] = [];
   const layouts: { page: string; report: LayoutReport }[] = [];
   const pagePdfs: { label: string; pdf: Uint8Array }[] = [];
+  const titleOf = (id: string) => processed.find((a) => a.ref.id === id.replace(/~[^~]*$/, ''))?.frontMatter.title ?? id;
   try {
-    const source = await layoutEngineSource();
-    const routes = printRoutes(manuscript.root, template);
-    const geometry = pageGeometry(template.config, edition);
-    const pxPerMm = 96 / 25.4;
-    const pxPerPt = 96 / 72;
-    // A single .md flows onto as many pages as it needs: its overflow always continues on the next page.
-    const single = manuscript.editionFile === undefined;
-    const specs: PageSpec[] = [...edition.pages];
-    /** continuation modules waiting for their page (转版), by 版次 */
-    const incoming = new Map<string, { article: ArticleForPage; characters: number }[]>();
-    const titleOf = (id: string) => processed.find((a) => a.ref.id === id.replace(/~[^~]*$/, ''))?.frontMatter.title ?? id;
-    const printOne = async (index: number, pageCount: number) => {
-      const spec = specs[index]!;
-      const label = String(spec.number);
-      const own: ArticleForPage[] = processed
-        .filter((a) => a.ref.pageIndex === index)
-        .map((a) => ({
-          id: a.ref.id,
-          file: a.ref.display,
-          frontMatter: a.frontMatter,
-          html: a.html,
-          placement: single ? { ...a.ref.placement, continueOn: index + 2 } : a.ref.placement,
-        }));
-      // continuation modules go after the page's own articles, or before the one named by continueAt.before
-      const articles = [...own];
-      for (const { article } of incoming.get(label) ?? []) {
-        const before = article.placement.continueAt?.before;
-        const at = before === undefined ? -1 : articles.findIndex((a) => !a.continuedFrom && a.placement.file === before);
-        articles.splice(at === -1 ? articles.length : at, 0, article);
-      }
-      const html = renderPageDocument(template, { edition, spec, index, pageCount, articles });
-      const docPath = `/page/${index + 1}.html`;
-      return printPageWithRetry<LayoutReport>(session, {
-        snapshot: options.snapshotDir !== undefined,
-        timeout: options.printTimeout,
-        path: docPath,
-        routes: { ...routes, documents: { [docPath]: html } },
-        layout: {
-          source,
-          options: {
-            pageLabel: label,
-            typography: {
-              hanLatinSpace: typography.hanLatinSpace ?? 0.25,
-              lineEndHalfWidth: typography.lineEndHalfWidth ?? true,
-              strictness: typography.strictness ?? 'basic',
-            },
-            pageHeightPx: geometry.heightMm * pxPerMm,
-            marginBottomPx: geometry.margin.bottom * pxPerMm,
-            pitchPx: geometry.linePitch * pxPerPt,
-            grid: {
-              columns: geometry.columns,
-              columnPx: geometry.columnChars * geometry.bodySize * pxPerPt,
-              gutterPx: geometry.gutterChars * geometry.bodySize * pxPerPt,
-              pitchPx: geometry.linePitch * pxPerPt,
-              bodyPx: geometry.bodySize * pxPerPt,
-            },
-          },
-        },
-      });
-    };
-    for (let index = 0; index < specs.length && index < 500; index++) {
-      const spec = specs[index]!;
-      const label = String(spec.number);
-      const result = await printOne(index, specs.length);
-      timings.push({ page: String(specs[index]!.number), ...result.timings });
-      if (options.snapshotDir && result.html) writeFileSync(path.join(options.snapshotDir, `page-${index + 1}.html`), result.html);
-      blockedRequests.push(...result.requests.blocked);
-      diagnostics.push(...result.problems);
-      if (result.retried) {
-        diagnostics.push(diagnostic(editionDisplay || input, undefined, 'info', 'print-retried', `Chromium crashed or hung while printing page ${label}; the page was printed again on a fresh browser`));
-      }
-      const report = result.layout;
-      if (report) layouts.push({ page: label, report });
-      for (const o of report?.overset ?? []) {
+    const { pages } = await layOutPages({
+      session,
+      manuscript: manuscript as Manuscript & { edition: Edition },
+      template,
+      typography,
+      articles: processed,
+      routes: printRoutes(manuscript.root, template),
+      editionDisplay: editionDisplay || input,
+      snapshot: options.snapshotDir !== undefined,
+      printTimeout: options.printTimeout,
+    });
+    for (const page of pages) {
+      const report = page.layout;
+      timings.push({ page: page.label, ...page.timings });
+      if (options.snapshotDir && page.snapshot) writeFileSync(path.join(options.snapshotDir, `page-${page.index + 1}.html`), page.snapshot);
+      diagnostics.push(...page.diagnostics);
+      blockedRequests.push(...page.blocked);
+      layouts.push({ page: page.label, report });
+      for (const o of report.overset ?? []) {
         diagnostics.push(
           diagnostic(o.file, { line: 1, column: 1 }, 'error', 'overset',
             `《${titleOf(o.article)}》 on page ${o.page} overflows its module by ${o.characters} characters (${o.lines} lines): cut the text, give the module more room, or set continueOn`),
         );
       }
-      for (const u of report?.underset ?? []) {
+      for (const u of report.underset ?? []) {
         diagnostics.push(
           diagnostic(u.file, { line: 1, column: 1 }, 'warning', 'underset',
             `《${titleOf(u.article)}》 on page ${u.page} ends ${u.lines} lines short of its module: add text, a picture, or make the module smaller`),
         );
       }
-      for (const d of report?.diagnostics ?? []) diagnostics.push(diagnostic(d.file, undefined, d.severity, d.ruleId, d.message));
-      for (const c of report?.continuations ?? []) {
-        const base = c.article.replace(/~[^~]*$/, '');
-        const source = processed.find((a) => a.ref.id === base);
-        if (single && !specs.some((s) => String(s.number) === c.toPage)) {
-          specs.push({ number: specs.length + 1, name: spec.name, articles: [source?.ref.placement.file ?? c.file] });
-        }
-        const target = specs.findIndex((s) => String(s.number) === c.toPage);
-        const before = incoming.get(label)?.find((x) => x.article.id.replace(/~[^~]*$/, '') === base);
-        const where = { line: 1, column: 1 };
-        if (!source || target <= index || (before && before.characters <= c.characters)) {
-          const why = !source ? 'its article is unknown'
-            : target === -1 ? `there is no page ${c.toPage} in the edition`
-            : target <= index ? `page ${c.toPage} is not after page ${label}: a continuation goes to a later page`
-            : 'the continuation module holds none of it';
-          diagnostics.push(diagnostic(c.file, where, 'error', 'overset',
-            `《${titleOf(c.article)}》 on page ${label} overflows its module by ${c.characters} characters (${c.lines} lines) and cannot continue on page ${c.toPage}: ${why}`));
-          continue;
-        }
-        const list = incoming.get(c.toPage) ?? [];
-        list.push({
-          characters: c.characters,
-          article: {
-            id: `${base}~${c.toPage}`,
-            file: c.file,
-            frontMatter: source.frontMatter,
-            html: c.html,
-            placement: source.ref.placement,
-            continuedFrom: label,
-            continueOn: single ? String(target + 2) : undefined,
-          },
-        });
-        incoming.set(c.toPage, list);
-      }
-      pagePdfs.push({ label, pdf: result.pdf });
-    }
-    // a single file that flowed onto more pages: page 1's masthead says how many (its layout does not change)
-    if (single && specs.length > edition.pages.length && !hasErrors(diagnostics)) {
-      pagePdfs[0] = { label: pagePdfs[0]!.label, pdf: (await printOne(0, specs.length)).pdf };
+      for (const d of report.diagnostics ?? []) diagnostics.push(diagnostic(d.file, undefined, d.severity, d.ruleId, d.message));
+      pagePdfs.push({ label: page.label, pdf: page.pdf });
     }
   } catch (error) {
     if (!(error instanceof PrintFailure)) throw error;
     diagnostics.push(diagnostic(editionDisplay || input, undefined, 'error', 'print-failed', error.message));
   } finally {
     if (!options.session) await session.close();
-  }
-  for (const url of blockedRequests) {
-    diagnostics.push(diagnostic(editionDisplay || input, undefined, 'warning', 'request-blocked', `the print page tried to load ${url}; it was blocked`));
   }
   if (hasErrors(diagnostics)) return { ...fail(), blockedRequests, layouts };
 

@@ -1,3 +1,4 @@
 export * from './build.ts';
 export * from './process-articles.ts';
 export * from './write-outputs.ts';
+export * from './lay-out-pages.ts';

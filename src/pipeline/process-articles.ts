@@ -18,6 +18,8 @@ export interface ProcessedArticle {
 export interface ProcessOptions {
   root: string;
   typography: Typography;
+  /** mark elements with their source line and column (proofs place findings with them) */
+  sourcePositions?: boolean;
 }
 
 export async function loadImage(file: string): Promise<ImageInfo | { error: string }> {
@@ -41,6 +43,7 @@ export async function processArticle(
     // Template and edition settings; the typography plugins apply the article's own
     // front-matter `typography` themselves, once remark-front-matter-data has read it.
     typography: options.typography,
+    sourcePositions: options.sourcePositions,
   });
   let html = '';
   try {

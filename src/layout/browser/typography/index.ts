@@ -399,6 +399,7 @@ function round(state: BlockState, m: Measure, options: TypesetOptions, report: T
   for (const el of block.querySelectorAll('.bm-p-end')) {
     const r = spanOf(el);
     const g = r?.[1];
+    if (g === lastUnit) continue; // a full last line's final mark (below)
     if (g !== undefined && !isLineEnd(g) && g !== lastUnit && state.squeezeOk) {
       // its half width pulled the next character up: the mark stays compressed mid-line
       // (clreq: reduce before expanding — a closing or pause mark gives up its trailing half em)
@@ -452,6 +453,13 @@ function round(state: BlockState, m: Measure, options: TypesetOptions, report: T
       if (!sp || !isKind(sp, 'bm-p-close', 'bm-p-pause')) continue;
       changed = setClass(state, sp, 'bm-p-end', true) || changed;
     }
+  }
+  // a paragraph's last line that is full ends at the column edge like any other line: its
+  // final mark half-width too (the line is not justified, so the half em is simply left over)
+  if (options.lineEndHalfWidth && nLines >= 2) {
+    const last = lines[nLines - 1]!;
+    const sp = units[last.last]!.span;
+    if (sp && isKind(sp, 'bm-p-close', 'bm-p-pause') && !sp.classList.contains('bm-p-end') && room(m, last) < 0.25 * m.em) changed = setClass(state, sp, 'bm-p-end', true) || changed;
   }
   // edges: no Han–Latin margin at line start or end; opening marks flush at line start
   for (let k = 1; k < nLines; k++) {
