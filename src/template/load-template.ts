@@ -1,5 +1,7 @@
 /**
- * Templates are data: templates/<name>/{template.json, page.html, style.css}.
+ * Templates are data: templates/<name>/{template.json, style.css, and optionally
+ * page.html}; what all templates share is in templates/_shared/ (page.html,
+ * newspaper.css, typography.css).
  * Loading one validates its settings with the same schema module as the rest.
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -27,6 +29,7 @@ export async function loadTemplate(name: string): Promise<Template | { error: st
   const dir = path.join(TEMPLATES_DIR, name);
   const raw = JSON.parse(await readFile(path.join(dir, 'template.json'), 'utf8'));
   const config = TemplateConfigSchema.parse(raw);
-  const pageHtml = await readFile(path.join(dir, 'page.html'), 'utf8');
+  const own = path.join(dir, 'page.html');
+  const pageHtml = await readFile(existsSync(own) ? own : path.join(TEMPLATES_DIR, '_shared', 'page.html'), 'utf8');
   return { config, dir, pageHtml };
 }
