@@ -2,7 +2,7 @@
  * The archival PDF/A-2b copy.
  *
  * Route 1: Ghostscript `-dPDFA=2` rewrite. Its text layer is then compared with the original's
- * (pdftotext); Ghostscript 10.00 is known to corrupt CJK text (see docs/archive.md), and a copy
+ * (pdftotext); Ghostscript 10.00 is known to corrupt CJK text (see README, "Archive"), and a copy
  * whose text differs is never stored.
  * Route 2 (fallback): keep Chromium's PDF byte-for-byte in its content and add the PDF/A-2b
  * identification with pdf-lib: XMP metadata (pdfaid:part=2, conformance=B) consistent with the
@@ -54,7 +54,7 @@ export interface PdfaRecord {
   method: string;
   textPreserved: boolean;
   ghostscript: { version: string | null; attempted: boolean; textPreserved: boolean | null; note: string };
-  /** Requirements checked on the stored copy (see docs/archive.md for what is NOT checked). */
+  /** Requirements checked on the stored copy (see README, "Archive", for what is NOT checked). */
   checks: PdfaCheck[];
 }
 

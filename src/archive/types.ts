@@ -38,7 +38,7 @@ export type ArchiveStatus = 'added' | 'unchanged' | 'replaced';
 export interface PdfaResult {
   /** Absolute path of the archival copy. */
   path: string;
-  /** 'ghostscript-pdfa2' or 'pdf-lib-pdfa2b-identification' (see docs/archive.md). */
+  /** 'ghostscript-pdfa2' or 'pdf-lib-pdfa2b-identification' (see README, "Archive"). */
   method: string;
   /** pdftotext of the copy equals pdftotext of the original (whitespace-normalised). */
   textPreserved: boolean;

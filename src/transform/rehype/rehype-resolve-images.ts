@@ -44,7 +44,7 @@ export default function rehypeResolveImages(options: ResolveImagesOptions) {
         continue;
       }
       if (/^[a-z][a-z0-9+.-]*:/i.test(src) || src.startsWith('//')) {
-        // Remote images are never fetched (see docs/security.md): a print run must
+        // Remote images are never fetched (see README, "Security"): a print run must
         // not depend on, or signal to, a server, and the archive must hold every image.
         fail(
           'image-remote',
