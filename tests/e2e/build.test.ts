@@ -112,6 +112,21 @@ describe('a plain Markdown file', () => {
   });
 });
 
+describe('long unbreakable runs', () => {
+  it('a long URL in a list item breaks at the column edge and prints whole (it used to be cut off)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'banmian-url-'));
+    try {
+      const url = 'https://example.com/aVeryLongPathWithoutAnyBreakOpportunity/andEvenMoreOfItHere/index.html';
+      writeFileSync(path.join(dir, 'a.md'), `# 列表里的长网址\n\n正文第一段。\n\n1. 参见 ${url} 的说明\n`);
+      const r = await build(path.join(dir, 'a.md'), { outDir: path.join(dir, 'out'), session });
+      expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      expect(missingCharacters(url, pdfText(r.outputs[0]!.path, ['-raw']))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the command line', () => {
   it('prints JSON with --json and exits 0', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'banmian-cli-'));
