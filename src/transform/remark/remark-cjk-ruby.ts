@@ -8,10 +8,9 @@ import type { Root, Text, PhrasingContent } from 'mdast';
 import type { ElementContent } from 'hast';
 import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
+import { positionOf, sourceMap, unescaped } from './escaped-characters.ts';
 
 const RUBY = /\{([^{}|\n]+)\|([^{}\n]+)\}/gu;
-/** The same on the source text: a backslash before either brace keeps it literal. */
-const RUBY_SOURCE = /(?<!\\)\{([^{}|\n]+)\|([^{}\n]+?)(?<!\\)\}/gu;
 
 function rubyElement(base: string, reading: string): ElementContent {
   return {
@@ -39,16 +38,13 @@ export default function remarkCjkRuby() {
     const source = String(file.value ?? '');
     visit(tree, 'text', (node: Text, index, parent) => {
       if (!parent || index === undefined || !node.value.includes('|')) return undefined;
-      const { start, end } = node.position ?? {};
-      if (start?.offset !== undefined && end?.offset !== undefined) {
-        const raw = source.slice(start.offset, end.offset);
-        // escaped braces (`\{…\}`): the text differs from its source and loses matches there
-        if (raw !== node.value && [...raw.matchAll(RUBY_SOURCE)].length !== [...node.value.matchAll(RUBY)].length) return undefined;
-      }
+      // escaped braces or bars (`\{…\}`) keep the text literal
+      const map = sourceMap(node, source);
       const out: PhrasingContent[] = [];
       let last = 0;
       for (const m of node.value.matchAll(RUBY)) {
-        if (m.index > last) out.push({ type: 'text', value: node.value.slice(last, m.index) });
+        if (!unescaped(map, m.index, m.index + m[0].length, node.value)) continue;
+        if (m.index > last) out.push({ type: 'text', value: node.value.slice(last, m.index), position: positionOf(node, map, source, last, m.index) });
         out.push({
           type: 'text',
           value: m[1]!,
@@ -57,7 +53,7 @@ export default function remarkCjkRuby() {
         last = m.index + m[0].length;
       }
       if (out.length === 0) return undefined;
-      if (last < node.value.length) out.push({ type: 'text', value: node.value.slice(last) });
+      if (last < node.value.length) out.push({ type: 'text', value: node.value.slice(last), position: positionOf(node, map, source, last, node.value.length) });
       parent.children.splice(index, 1, ...out);
       return index + out.length;
     });
