@@ -73,11 +73,12 @@ function runMeasured(cmd: string, args: string[]): Promise<Sample> {
 }
 
 // ---------- fixtures ----------
-function manuscriptWith(name: string, pages: { articles: string[] }[]): string {
+/** A copy of the sample manuscript whose edition has the given pages. */
+function manuscriptWith(name: string, pages: (edition: { pages: { number: number | string; articles: unknown[] }[] }) => unknown[]): string {
   const dir = path.join(work, name);
   cpSync(path.join(ROOT, 'manuscript'), dir, { recursive: true });
   const edition = parseYaml(readFileSync(path.join(dir, 'edition.yaml'), 'utf8'));
-  edition.pages = pages.map((p, i) => ({ number: i + 1, name: edition.pages[i % edition.pages.length].name, articles: p.articles }));
+  edition.pages = pages(edition);
   writeFileSync(path.join(dir, 'edition.yaml'), stringifyYaml(edition));
   return dir;
 }
@@ -139,12 +140,20 @@ async function cold(name: string, input: string, pages: string[]) {
 
 async function main() {
   const started = new Date();
-  const seed = manuscriptWith('seed', [{ articles: ['seed.md'] }]);
-  const edition = parseYaml(readFileSync(path.join(ROOT, 'manuscript', 'edition.yaml'), 'utf8'));
-  const sample = edition.pages as { articles: (string | { file: string })[] }[];
-  const sixteen = manuscriptWith('sixteen', Array.from({ length: 16 }, (_, i) => ({
-    articles: (sample[i % sample.length]!.articles).map((a) => (typeof a === 'string' ? a : a.file)).filter((f) => !/continue/.test(f)),
-  })).map((p) => ({ articles: p.articles.map(String) })));
+  // the seed feature alone, as its own page
+  const seed = manuscriptWith('seed', (e) => e.pages.filter((p) => JSON.stringify(p.articles).includes('seed.md')));
+  // the 4-page sample edition four times over: 16 broadsheet pages, continuations renumbered
+  const sixteen = manuscriptWith('sixteen', (e) =>
+    Array.from({ length: 4 }, (_, r) =>
+      e.pages.map((p) => ({
+        ...p,
+        number: Number(p.number) + 4 * r,
+        articles: p.articles.map((a) =>
+          typeof a === 'object' && a !== null && 'continueOn' in a ? { ...a, continueOn: Number((a as { continueOn: number }).continueOn) + 4 * r } : a,
+        ),
+      })),
+    ).flat(),
+  );
 
   const session = new BrowserSession();
   let seedPages: string[];
