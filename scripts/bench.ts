@@ -89,8 +89,6 @@ async function snapshots(input: string, name: string, session: BrowserSession): 
   mkdirSync(dir, { recursive: true });
   const result = await build(input, { outDir: path.join(work, `${name}-warmup`), session, snapshotDir: dir });
   if (!result.ok) throw new Error(`${name}: ${JSON.stringify(result.diagnostics.filter((d) => d.severity === 'error'))}`);
-  const fontsCss = FONT_FACES.flatMap(({ pkg }) => readFileSync(path.join(ROOT, 'node_modules', pkg, '400.css'), 'utf8')).join('');
-  void fontsCss;
   const map: [string, string][] = [
     ['/manuscript/', pathToFileURL(input).href + '/'],
     ['/template/', pathToFileURL(path.join(TEMPLATES_DIR, parseYaml(readFileSync(path.join(input, 'edition.yaml'), 'utf8')).template ?? 'broadsheet')).href + '/'],

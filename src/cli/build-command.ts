@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { formatDiagnostic, UsageError } from '../diagnostics/index.ts';
 import { build } from '../pipeline/index.ts';
 
-export const BUILD_HELP = `Usage: banmian build <input> [--out DIR] [--json] [--chrome PATH]
+export const BUILD_HELP = `Usage: banmian build <input> [--out DIR] [--json] [--chrome PATH] [--bleed MM] [--crop-marks]
 
 Typesets a manuscript and prints its pages to PDF.
   <input>                a manuscript folder (edition.yaml + article files) or one .md file

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { checkPdf, runCheckCommand, stripMarkdown, type CheckReport } from '../../src/check/index.ts';
-import { HEADLINE, goodFixture, goodManuscript } from './good-fixture.ts';
+import { goodFixture, goodManuscript } from './good-fixture.ts';
 import { launchBrowser, makeTempDir, removeDir, renderPdf } from './render.ts';
 
 let browser: Browser | undefined;

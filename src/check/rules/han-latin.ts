@@ -8,7 +8,7 @@
 import { FULL_WIDTH_PUNCTUATION, firstChar, isHan, isLatinAlnum, lastChar } from '../chars.ts';
 import { columnLines, lineRef, visibleGlyphs } from '../line-ref.ts';
 import { maxOf, mean, median, minOf, round } from '../stats.ts';
-import type { Glyph, HanLatinGap, HanLatinSection, Line, PageLayout } from '../types.ts';
+import type { Glyph, HanLatinSection, Line, PageLayout } from '../types.ts';
 
 const SPACE_EM = 0.05;
 const EXAMPLES = 20;

@@ -7,7 +7,7 @@
  * → place (modules on the grid) → flow (blocks into column frames, paragraphs
  * split at line boundaries) → finalize (jump lines, rules, report).
  */
-import type { ContinuationReport, GridOptions, LayoutOptions, LayoutReport, ModuleReport } from '../types.ts';
+import type { GridOptions, LayoutOptions, LayoutReport, ModuleReport } from '../types.ts';
 import { flow, remainingLines, type FlowBlock, type FlowFrame } from './flow.ts';
 import { defaultColumns, placeModules, type Placed } from './place.ts';
 import { splitAfterChars, splitAfterLines, visibleChars } from './split.ts';

@@ -124,7 +124,7 @@ export function placeModules(requests: PlaceRequest[], columns: number, lines: n
     let best: { widths: number[]; heights: number[]; needs: number[]; cost: number } | undefined;
     for (const choice of choices) {
       let a = 0;
-      const widths = group.map((i, j) => Math.max(1, Math.min(run, fixedCols[j] ?? choice[a++]!)));
+      const widths = group.map((_, j) => Math.max(1, Math.min(run, fixedCols[j] ?? choice[a++]!)));
       // the row must fit the run
       let x = c0;
       const cols = widths.map((w) => ((x += w), x - w));
