@@ -2,7 +2,8 @@
  * Run stage: every article through createProcessor, its messages turned into
  * diagnostics. Images are read here (the only I/O the transform needs).
  */
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import { VFile } from 'vfile';
 import type { ArticleFrontMatter, Typography } from '../config/index.ts';
 import type { Diagnostic, Severity } from '../diagnostics/index.ts';
@@ -33,13 +34,52 @@ export async function loadImage(file: string): Promise<ImageInfo | { error: stri
   return readImageInfo(bytes);
 }
 
-export async function processArticle(
-  ref: ArticleRef,
-  options: ProcessOptions,
-): Promise<{ article: ProcessedArticle | undefined; diagnostics: Diagnostic[] }> {
+type Processed = { article: ProcessedArticle | undefined; diagnostics: Diagnostic[] };
+
+/**
+ * Articles already processed in this process, by a hash of everything they
+ * are made from: the text, the options, and the size and time of each picture
+ * they read. A rebuild (preview, a night desk's tenth build) only runs the
+ * articles that changed. Bounded: the oldest entries go first.
+ */
+const processed = new Map<string, { result: Processed; images: { file: string; size: number; mtimeMs: number }[] }>();
+const MAX_CACHED = 500;
+
+async function imagesUnchanged(images: { file: string; size: number; mtimeMs: number }[]): Promise<boolean> {
+  for (const image of images) {
+    const now = await stat(image.file).catch(() => undefined);
+    if ((now?.size ?? -1) !== image.size || (now?.mtimeMs ?? -1) !== image.mtimeMs) return false;
+  }
+  return true;
+}
+
+export async function processArticle(ref: ArticleRef, options: ProcessOptions): Promise<Processed> {
+  const key = createHash('sha256')
+    .update(JSON.stringify([ref.path, ref.display, options.root, options.typography, options.sourcePositions ?? false]))
+    .update('\0')
+    .update(ref.text)
+    .digest('hex');
+  const hit = processed.get(key);
+  if (hit && (await imagesUnchanged(hit.images))) {
+    const { article, diagnostics } = hit.result;
+    return { article: article && { ...article, ref }, diagnostics: diagnostics.map((d) => ({ ...d })) };
+  }
+  const images: { file: string; size: number; mtimeMs: number }[] = [];
+  const result = await runArticle(ref, options, async (file) => {
+    const s = await stat(file).catch(() => undefined);
+    images.push({ file, size: s?.size ?? -1, mtimeMs: s?.mtimeMs ?? -1 }); // a missing picture counts too
+    return loadImage(file);
+  });
+  processed.delete(key);
+  processed.set(key, { result, images });
+  if (processed.size > MAX_CACHED) processed.delete(processed.keys().next().value!);
+  return { article: result.article && { ...result.article }, diagnostics: result.diagnostics.map((d) => ({ ...d })) };
+}
+
+async function runArticle(ref: ArticleRef, options: ProcessOptions, load: typeof loadImage): Promise<Processed> {
   const file = new VFile({ path: ref.path, value: ref.text });
   const processor = createProcessor({
-    images: { root: options.root, loadImage },
+    images: { root: options.root, loadImage: load },
     // Template and edition settings; the typography plugins apply the article's own
     // front-matter `typography` themselves, once remark-front-matter-data has read it.
     typography: options.typography,

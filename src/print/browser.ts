@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { findChrome } from './find-chrome.ts';
 
 export interface BrowserOptions {
@@ -29,8 +29,13 @@ const LAUNCH_ARGS = [
   '--disable-quic',
 ];
 
+/** Idle tabs kept for reuse, at most this many (each holds a page's fonts in memory). */
+const MAX_IDLE_TABS = 4;
+
 export class BrowserSession {
   private browser: Browser | undefined;
+  /** idle tabs by the key of what they may be reused for (print-page.ts sets it) */
+  private idle: { key: string; page: Page; browser: Browser }[] = [];
   private launching: Promise<Browser> | undefined;
   private closing: Promise<void> | undefined;
   private profileDir: string | undefined;
@@ -48,10 +53,32 @@ export class BrowserSession {
     return this.launching;
   }
 
+  /**
+   * An idle tab that was set up for `key`, or undefined. Tabs are reused
+   * between pages because a tab that has printed a page keeps its fonts in
+   * memory: the next page loads in about half the time.
+   */
+  takeTab(key: string): Page | undefined {
+    const i = this.idle.findIndex((t) => t.key === key && t.browser === this.browser && !t.page.isClosed());
+    if (i === -1) return undefined;
+    return this.idle.splice(i, 1)[0]!.page;
+  }
+
+  /** Give a tab back after a page printed well; the oldest idle tab is closed when there are too many. */
+  async returnTab(key: string, page: Page): Promise<void> {
+    if (this.closing || !this.browser || page.browser() !== this.browser || page.isClosed()) {
+      await page.close().catch(() => undefined);
+      return;
+    }
+    this.idle.push({ key, page, browser: this.browser });
+    while (this.idle.length > MAX_IDLE_TABS) await this.idle.shift()!.page.close().catch(() => undefined);
+  }
+
   /** Drop a crashed or hung browser so the next get() starts a fresh one. */
   async restart(): Promise<void> {
     const old = this.browser;
     this.browser = undefined;
+    this.idle = [];
     if (old) await killBrowser(old);
   }
 
@@ -63,6 +90,7 @@ export class BrowserSession {
       const launching = this.launching;
       const browser = this.browser ?? (launching ? await launching.catch(() => undefined) : undefined);
       this.browser = undefined;
+      this.idle = [];
       if (browser) await killBrowser(browser);
       if (this.profileDir) rmSync(this.profileDir, { recursive: true, force: true });
     })();

@@ -6,7 +6,7 @@
  */
 import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import type { HTTPRequest } from 'puppeteer-core';
+import type { CDPSession, Protocol } from 'puppeteer-core';
 
 export const ORIGIN = 'http://banmian.invalid';
 
@@ -46,36 +46,79 @@ export interface ServedLog {
   served: string[];
 }
 
-export function createRequestHandler(routes: Routes, log: ServedLog) {
-  let navigations = 0;
-  return async (request: HTTPRequest): Promise<void> => {
-    const url = request.url();
-    // Only the first navigation loads the page. Any later one (a <meta http-equiv=refresh>,
-    // an iframe, a form) is answered "204 No Content", which leaves the page where it is:
-    // refusing it outright would swap the page for an error page mid-print.
-    if (request.isNavigationRequest() && navigations++ > 0) {
-      log.blocked.push(url.length > 200 ? `${url.slice(0, 200)}…` : url);
-      await request.respond({ status: 204, body: '' }).catch(() => request.abort('blockedbyclient').catch(() => undefined));
+/** What a tab's request handler answers with; set anew for every page printed in the tab. */
+export interface ServedJob {
+  routes: Routes;
+  log: ServedLog;
+  /** navigations seen since the job began: only the first one loads the page */
+  navigations: number;
+}
+
+/**
+ * The resource types the handler sees: all of them. Chromium 156 refuses some
+ * names in a Fetch filter (TextTrack, Prefetch…); those requests are matched by
+ * the catch-all pattern instead, so nothing slips past.
+ */
+const PATTERNS = [{ urlPattern: '*', requestStage: 'Request' as const }];
+
+/**
+ * Answer every request of a tab through the DevTools Fetch domain: the page's
+ * own HTML, files under the allowed roots, nothing else. `current()` gives the
+ * job the tab is printing now (tabs are reused from page to page).
+ *
+ * Bundled fonts are answered with a long-lived cache header, everything else
+ * with no-store: a reused tab then takes the fonts from its memory cache
+ * (Chromium no longer asks for them, which halves the load of every page after
+ * the first) while a changed picture or stylesheet is always read again.
+ */
+export async function serveRequests(cdp: CDPSession, current: () => ServedJob | undefined): Promise<void> {
+  cdp.on('Fetch.requestPaused', (event: Protocol.Fetch.RequestPausedEvent) => {
+    void answer(cdp, event, current()).catch(() => undefined);
+  });
+  await cdp.send('Fetch.enable', { patterns: PATTERNS });
+}
+
+async function answer(cdp: CDPSession, event: Protocol.Fetch.RequestPausedEvent, job: ServedJob | undefined): Promise<void> {
+  const { requestId } = event;
+  const url = event.request.url;
+  const fail = () => cdp.send('Fetch.failRequest', { requestId, errorReason: 'BlockedByClient' });
+  if (!job) return void (await fail());
+  const record = () => job.log.blocked.push(url.length > 200 ? `${url.slice(0, 200)}…` : url);
+  // Only the first navigation loads the page. Any later one (a <meta http-equiv=refresh>,
+  // an iframe, a form) is answered "204 No Content", which leaves the page where it is:
+  // refusing it outright would swap the page for an error page mid-print.
+  if (event.resourceType === 'Document' && job.navigations++ > 0) {
+    record();
+    await cdp.send('Fetch.fulfillRequest', { requestId, responseCode: 204, body: '' }).catch(() => fail());
+    return;
+  }
+  // Chromium asks for a favicon by itself; it is not the manuscript's doing.
+  if (url === `${ORIGIN}/favicon.ico`) {
+    await cdp.send('Fetch.fulfillRequest', { requestId, responseCode: 404, body: '' });
+    return;
+  }
+  try {
+    const body = await resolve(url, job.routes);
+    if (body) {
+      job.log.served.push(url);
+      const data = typeof body.data === 'string' ? Buffer.from(body.data) : body.data;
+      await cdp.send('Fetch.fulfillRequest', {
+        requestId,
+        responseCode: 200,
+        responseHeaders: [
+          { name: 'Content-Type', value: body.type },
+          { name: 'Cache-Control', value: body.bundledFont ? 'public, max-age=31536000, immutable' : 'no-store' },
+          { name: 'Content-Security-Policy', value: CSP },
+        ],
+        body: data.toString('base64'),
+      });
       return;
     }
-    // Chromium asks for a favicon by itself; it is not the manuscript's doing.
-    if (url === `${ORIGIN}/favicon.ico`) {
-      await request.respond({ status: 404, body: '' }).catch(() => undefined);
-      return;
-    }
-    try {
-      const body = await resolve(url, routes);
-      if (body) {
-        log.served.push(url);
-        await request.respond({ status: 200, contentType: body.type, body: body.data, headers: { 'Cache-Control': 'no-store', 'Content-Security-Policy': CSP } });
-        return;
-      }
-    } catch {
-      /* fall through to blocked */
-    }
-    log.blocked.push(url.length > 200 ? `${url.slice(0, 200)}…` : url);
-    await request.abort('blockedbyclient').catch(() => undefined);
-  };
+  } catch {
+    /* fall through to blocked */
+  }
+  record();
+  await fail();
 }
 
 /**
@@ -84,7 +127,7 @@ export function createRequestHandler(routes: Routes, log: ServedLog) {
  */
 const fontBytes = new Map<string, Buffer>();
 
-async function resolve(url: string, routes: Routes): Promise<{ type: string; data: Buffer | string } | undefined> {
+async function resolve(url: string, routes: Routes): Promise<{ type: string; data: Buffer | string; bundledFont?: boolean } | undefined> {
   if (!url.startsWith(`${ORIGIN}/`)) return undefined;
   const pathname = decodeURIComponent(new URL(url).pathname);
   if (pathname.includes('\0')) return undefined;
@@ -104,7 +147,7 @@ async function resolve(url: string, routes: Routes): Promise<{ type: string; dat
     if (prefix.startsWith('/fonts/')) {
       let data = fontBytes.get(realFile);
       if (!data) fontBytes.set(realFile, (data = await readFile(realFile)));
-      return { type, data };
+      return { type, data, bundledFont: true };
     }
     return { type, data: await readFile(realFile) };
   }

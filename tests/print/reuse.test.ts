@@ -1,0 +1,89 @@
+/**
+ * Tabs are reused from page to page (a tab that printed a page keeps its fonts
+ * in memory). What must hold: the second page in a reused tab does not fetch
+ * the fonts again, yet a picture that changed under the same URL is read
+ * again and printed new; a page with other roots never gets a reused tab; and
+ * an article whose picture changed is processed again, though its text did not.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { build, printRoutes } from '../../src/pipeline/index.ts';
+import { BrowserSession, printPage } from '../../src/print/index.ts';
+import { loadTemplate, type Template } from '../../src/template/index.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const session = new BrowserSession();
+afterAll(() => session.close());
+
+function scratch(name: string): string {
+  const base = path.join(ROOT, '.tmp', 'print-tests');
+  mkdirSync(base, { recursive: true });
+  return mkdtempSync(path.join(base, `${name}-`));
+}
+
+const doc = `<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8">
+<link rel="stylesheet" href="/fonts/fonts.css"></head><body><div class="bm-page">
+<p style="font-family:'Noto Serif SC'">新闻正文，中文排版。</p><img src="/manuscript/img/photo.png" style="width:200px">
+</div></body></html>`;
+
+/** width × height of the one image in a PDF (poppler's pdfimages) */
+function imageSize(pdf: Uint8Array, dir: string): string {
+  const file = path.join(dir, `p-${Date.now()}.pdf`);
+  writeFileSync(file, pdf);
+  const rows = execFileSync('pdfimages', ['-list', file], { encoding: 'utf8' }).trim().split('\n').slice(2);
+  expect(rows.length).toBeGreaterThan(0);
+  const cols = rows[0]!.trim().split(/\s+/);
+  return `${cols[3]}x${cols[4]}`;
+}
+
+describe('tab reuse', () => {
+  it('a reused tab keeps the fonts but reads a changed picture again', async () => {
+    const dir = scratch('reuse');
+    mkdirSync(path.join(dir, 'm', 'img'), { recursive: true });
+    copyFileSync(path.join(ROOT, 'manuscript/img/bridge.png'), path.join(dir, 'm/img/photo.png'));
+    const routes = printRoutes(path.join(dir, 'm'), (await loadTemplate('broadsheet')) as Template);
+    const job = { path: '/page/1.html', routes: { ...routes, documents: { '/page/1.html': doc } }, timeout: 30_000 };
+
+    const first = await printPage(session, job);
+    const fonts = (r: typeof first) => r.requests.served.filter((u) => u.endsWith('.woff2'));
+    expect(fonts(first).length).toBeGreaterThan(0);
+    const before = imageSize(first.pdf, dir);
+
+    // another picture under the same name
+    copyFileSync(path.join(ROOT, 'manuscript/img/cold.png'), path.join(dir, 'm/img/photo.png'));
+    const second = await printPage(session, job);
+    expect(second.problems).toEqual([]);
+    expect(fonts(second)).toEqual([]); // from the tab's memory: not asked for again
+    expect(second.requests.served.some((u) => u.endsWith('/manuscript/img/photo.png'))).toBe(true);
+    const after = imageSize(second.pdf, dir);
+    expect(after).not.toBe(before);
+
+    // other roots (another manuscript folder): a fresh tab, which asks for the fonts itself
+    const otherRoutes = printRoutes(path.join(dir, 'other'), (await loadTemplate('broadsheet')) as Template);
+    const third = await printPage(session, { ...job, routes: { ...otherRoutes, documents: job.routes.documents } });
+    expect(fonts(third).length).toBeGreaterThan(0);
+  });
+
+  it('an article is processed again when its picture changes, not only its text', async () => {
+    const dir = scratch('article-cache');
+    const md = path.join(dir, 'story.md');
+    copyFileSync(path.join(ROOT, 'manuscript/img/bridge.png'), path.join(dir, 'photo.png'));
+    writeFileSync(md, `---\ntitle: 图片更新\n---\n\n正文第一段，写一些中文内容，让这一段足够长。\n\n![桥](photo.png)\n`);
+    const out = path.join(dir, 'out');
+    const first = await build(md, { outDir: out, session });
+    expect(first.ok).toBe(true);
+    const firstHtml = first.articles![0]!.html;
+    const firstImage = imageSize(readFileSync(path.join(out, 'page-01.pdf')), dir);
+    // same text, another picture with other pixel dimensions
+    copyFileSync(path.join(ROOT, 'manuscript/img/cold.png'), path.join(dir, 'photo.png'));
+    const second = await build(md, { outDir: out, session });
+    expect(second.ok).toBe(true);
+    const img = (html: string) => html.match(/<img[^>]*>/)?.[0];
+    expect(img(firstHtml)).toBeDefined();
+    expect(img(second.articles![0]!.html)).not.toBe(img(firstHtml)); // the picture's size is in the HTML
+    expect(imageSize(readFileSync(path.join(out, 'page-01.pdf')), dir)).not.toBe(firstImage);
+  });
+});
