@@ -73,3 +73,12 @@ function systemPackages() {
 
 systemPackages();
 npmDependencies();
+// Bundle the command line now (bin/banmian.js would do it on first use): the
+// tests start many CLI processes at once, which should not all bundle it.
+{
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'banmian.js'), '--version'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) {
+    console.error('setup: the command line does not start; see the message above');
+    process.exit(1);
+  }
+}

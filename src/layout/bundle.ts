@@ -9,7 +9,7 @@ let cached: Promise<string> | undefined;
 
 export function layoutEngineSource(): Promise<string> {
   cached ??= build({
-    entryPoints: [fileURLToPath(new URL('./browser/index.ts', import.meta.url))],
+    entryPoints: [fileURLToPath(new URL('../layout/browser/index.ts', import.meta.url))],
     bundle: true,
     format: 'iife',
     target: 'chrome120',
