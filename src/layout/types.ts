@@ -57,6 +57,8 @@ export interface ModuleReport {
   emptyLines: number;
   /** lines the text ends short of the module's end (the underset measure) */
   shortLines?: number;
+  /** top of the module's headline (.bm-title) in pt from the page top, for the PDF's bookmarks */
+  titleTop?: number;
   /** the column frames: column (0-based), top (lines from the module top), capacity and lines used */
   frames?: { column: number; top: number; cap: number; used: number }[];
 }

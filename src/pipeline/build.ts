@@ -10,7 +10,7 @@ import type { Edition } from '../config/index.ts';
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/index.ts';
 import type { LayoutReport } from '../layout/index.ts';
 import { findLine, loadManuscript, type Manuscript } from '../parse/index.ts';
-import { findTop, finalizePage, mergeEdition, textLines, type EditionPage, type PdfMetadata } from '../postprocess/index.ts';
+import { finalizePage, mergeEdition, type EditionPage, type PdfMetadata } from '../postprocess/index.ts';
 import { BrowserSession, PrintFailure, type Routes } from '../print/index.ts';
 import {
   fontPackageDir,
@@ -58,6 +58,8 @@ export interface PageTimings {
 export interface BuildResult {
   /** per printed page, milliseconds of each print step */
   timings?: PageTimings[];
+  /** milliseconds of each stage of the build (npm run bench reports them) */
+  phases?: Partial<Record<'collect' | 'transform' | 'print' | 'postprocess' | 'write', number>>;
   ok: boolean;
   outputs: BuildOutput[];
   diagnostics: Diagnostic[];
@@ -72,7 +74,15 @@ export interface BuildResult {
 export const VERSION: string = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')).version;
 
 export async function build(input: string, options: BuildOptions): Promise<BuildResult> {
+  const phases: NonNullable<BuildResult['phases']> = {};
+  let mark = performance.now();
+  const phase = (name: keyof typeof phases) => {
+    const now = performance.now();
+    phases[name] = now - mark;
+    mark = now;
+  };
   const manuscript = await loadManuscript(input);
+  phase('collect');
   const diagnostics: Diagnostic[] = [...manuscript.diagnostics];
   const fail = (): BuildResult => ({ ok: false, outputs: [], diagnostics: sortDiagnostics(diagnostics), blockedRequests: [], manuscript });
   if (!manuscript.edition) return fail();
@@ -107,6 +117,7 @@ export async function build(input: string, options: BuildOptions): Promise<Build
     }
   }
   if ('error' in template || hasErrors(diagnostics)) return fail();
+  phase('transform');
 
   const session = options.session ?? new BrowserSession({ chrome: options.chrome });
   const blockedRequests: string[] = [];
@@ -155,10 +166,11 @@ export async function build(input: string, options: BuildOptions): Promise<Build
     if (!options.session) await session.close();
   }
   if (hasErrors(diagnostics)) return { ...fail(), blockedRequests, layouts };
+  phase('print');
 
   const meta = editionMetadata(edition, processed);
   const marks = options.bleed || options.cropMarks ? { bleedMm: options.bleed ?? 0, cropMarks: options.cropMarks ?? false } : undefined;
-  const editionPages = await editionPagesFor(edition, processed, pagePdfs);
+  const editionPages = editionPagesFor(edition, processed, pagePdfs, layouts);
   const outputs: BuildOutput[] = [];
   const files: { path: string; data: Uint8Array }[] = [];
   for (const p of editionPages) {
@@ -169,8 +181,10 @@ export async function build(input: string, options: BuildOptions): Promise<Build
   const editionFile = path.join(options.outDir, 'edition.pdf');
   files.push({ path: editionFile, data: await mergeEdition(editionPages, meta, { marks }) });
   outputs.push({ path: editionFile, kind: 'edition', page: null });
+  phase('postprocess');
   writeAtomically(files);
-  return { ok: true, outputs, diagnostics: sortDiagnostics(diagnostics), blockedRequests, manuscript, articles: processed, layouts, timings };
+  phase('write');
+  return { ok: true, outputs, diagnostics: sortDiagnostics(diagnostics), blockedRequests, manuscript, articles: processed, layouts, timings, phases };
 }
 
 export function printRoutes(root: string, template: Template): Omit<Routes, 'documents'> {
@@ -191,19 +205,25 @@ export function editionMetadata(edition: Edition, articles: ProcessedArticle[]):
   };
 }
 
-/** Pages for post-processing: label, name and the headlines (with their height on the page, for bookmarks). */
-export async function editionPagesFor(edition: Edition, articles: ProcessedArticle[], pdfs: { label: string; pdf: Uint8Array }[]): Promise<EditionPage[]> {
-  return Promise.all(
-    pdfs.map(async (p, index) => {
-      const lines = await textLines(p.pdf);
-      return {
-        label: p.label,
-        name: edition.pages[index]?.name,
-        pdf: p.pdf,
-        articles: articles
-          .filter((a) => a.ref.pageIndex === index)
-          .map((a) => ({ title: a.frontMatter.title, top: lines ? findTop(lines, a.frontMatter.title) : undefined })),
-      };
-    }),
-  );
+/**
+ * Pages for post-processing: label, name and the headlines, with where each
+ * headline stands on its page (from the layout engine's report) for the bookmarks.
+ */
+export function editionPagesFor(
+  edition: Edition,
+  articles: ProcessedArticle[],
+  pdfs: { label: string; pdf: Uint8Array }[],
+  layouts: { page: string; report: LayoutReport }[] = [],
+): EditionPage[] {
+  return pdfs.map((p, index) => {
+    const modules = layouts.find((l) => l.page === p.label)?.report.modules ?? [];
+    return {
+      label: p.label,
+      name: edition.pages[index]?.name,
+      pdf: p.pdf,
+      articles: articles
+        .filter((a) => a.ref.pageIndex === index)
+        .map((a) => ({ title: a.frontMatter.title, top: modules.find((m) => m.article === a.ref.id)?.titleTop })),
+    };
+  });
 }

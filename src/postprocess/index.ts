@@ -3,5 +3,4 @@ export * from './metadata.ts';
 export * from './outline.ts';
 export * from './page-labels.ts';
 export * from './print-marks.ts';
-export * from './find-text.ts';
 export * from './proof-marks.ts';

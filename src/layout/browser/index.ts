@@ -285,6 +285,7 @@ function layout(options: LayoutOptions): LayoutReport {
     const mod: ModuleReport = {
       article: m.article, column: p.column, columns: p.columns, line: p.line, lines: p.lines, usedLines, emptyLines: capLines - usedLines,
       shortLines: result.overflow ? 0 : shortOf(frames, result.used),
+      titleTop: titleTop(m.el),
       frames: frames.map((f, j) => ({ column: f.col, top: bodyTop + f.top, cap: f.cap, used: result.used[j]! })),
     };
     report.modules!.push(mod);
@@ -638,3 +639,10 @@ function drawRules(gridEl: HTMLElement, modules: ModuleReport[], g: GridOptions,
 }
 
 (globalThis as unknown as { __banmian: unknown }).__banmian = { layout };
+
+/** Where the module's headline starts, in pt from the top of the page (the document's top: @page has no margin). */
+function titleTop(el: HTMLElement): number | undefined {
+  const title = el.querySelector<HTMLElement>('.bm-title');
+  if (!title) return undefined;
+  return Math.round((title.getBoundingClientRect().top + window.scrollY) * 0.75 * 100) / 100;
+}
