@@ -55,6 +55,8 @@ export interface LayOutOptions<X> {
   printTimeout?: number;
   /** parallel tabs; default: the number of cores, at most 4 */
   concurrency?: number;
+  /** a picture of each page that is laid out anew, as soon as it is laid out (before its PDF): for screens */
+  picture?: { scale: number; onPicture: (page: { index: number; label: string; name: string }, jpeg: Uint8Array, size: { width: number; height: number }) => void };
 }
 
 const PX_PER_MM = 96 / 25.4;
@@ -125,6 +127,7 @@ export async function layOutPages<X = unknown>(o: LayOutOptions<X>): Promise<{ p
     const result = await printPageWithRetry<LayoutReport & X>(o.session, {
       snapshot: o.snapshot,
       timeout: o.printTimeout,
+      picture: o.picture && { scale: o.picture.scale, onPicture: (jpeg, size) => o.picture!.onPicture({ index, label, name: spec.name }, jpeg, size) },
       path: docPath,
       routes: { ...o.routes, documents: { [docPath]: html } },
       layout: { source: engine, options: { ...layoutOptions(template, edition, typography, label), ...extraOptions } },

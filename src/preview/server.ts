@@ -34,7 +34,10 @@ interface PreviewPage {
   name: string;
   hash: string;
   version: number;
-  png: Buffer;
+  /** the picture shown: first the laid-out page straight from the browser (draft, JPEG), then one of its PDF (PNG) */
+  png: Uint8Array;
+  type: 'image/png' | 'image/jpeg';
+  draft: boolean;
   /** pt */
   width: number;
   height: number;
@@ -86,7 +89,22 @@ export async function startPreview(input: string, options: PreviewOptions): Prom
     send('building', {});
     const result: RebuildResult = { rendered: [], cached: [] };
     try {
-      const rendered = await renderEdition(input, { session: options.session, cache });
+      const rendered = await renderEdition(input, {
+        session: options.session,
+        cache,
+        // Show each changed page as soon as it is laid out; the picture of its PDF follows.
+        picture: {
+          scale: dpi / 96,
+          onPicture: (page, jpeg, size) => {
+            const old = pages.get(page.index);
+            pages.set(page.index, {
+              index: page.index, label: page.label, name: page.name, hash: '', version: ++version, png: jpeg, type: 'image/jpeg', draft: true,
+              width: size.width * 0.75, height: size.height * 0.75, findings: old?.findings ?? [],
+            });
+            send('update', state());
+          },
+        },
+      });
       if (rendered.edition) title = `${rendered.edition.paper} · Banmian preview`;
       diagnostics = rendered.diagnostics.map((d, i) => ({ ...d, id: i + 1, page: '', where: null, rects: [], source: 'manuscript' as const }));
       const seen = new Set<number>();
@@ -106,7 +124,7 @@ export async function startPreview(input: string, options: PreviewOptions): Prom
         nextId += findings.length;
         const MM = 72 / 25.4;
         pages.set(page.index, {
-          index: page.index, label: page.label, name: page.name, hash: page.hash, version: ++version, png,
+          index: page.index, label: page.label, name: page.name, hash: page.hash, version: ++version, png, type: 'image/png', draft: false,
           width: geometry.widthMm * MM, height: geometry.heightMm * MM, findings,
         });
       }
@@ -169,7 +187,7 @@ export async function startPreview(input: string, options: PreviewOptions): Prom
     } else if (/^\/page\/\d+\.png$/.test(url.pathname)) {
       const page = pages.get(Number(url.pathname.match(/\d+/)![0]));
       if (!page) res.writeHead(404, headers).end();
-      else res.writeHead(200, { ...headers, 'content-type': 'image/png' }).end(page.png);
+      else res.writeHead(200, { ...headers, 'content-type': page.type }).end(page.png);
     } else {
       res.writeHead(404, headers).end();
     }

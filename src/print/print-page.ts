@@ -6,7 +6,7 @@
 import type { Page } from 'puppeteer-core';
 import { diagnostic, type Diagnostic } from '../diagnostics/index.ts';
 import type { BrowserSession } from './browser.ts';
-import { createRequestHandler, ORIGIN, type Routes, type ServedLog } from './page-server.ts';
+import { ORIGIN, serveRequests, type Routes, type ServedJob, type ServedLog } from './page-server.ts';
 
 export interface PrintJob {
   /** URL path of the document in routes.documents */
@@ -18,6 +18,12 @@ export interface PrintJob {
   outline?: boolean;
   /** also return the laid-out document as HTML (benchmarks compare against printing it bare) */
   snapshot?: boolean;
+  /**
+   * A picture of the laid-out page, taken before page.pdf() and handed over
+   * at once: a screen (the preview) shows it without waiting for the PDF.
+   * scale: picture pixels per CSS px.
+   */
+  picture?: { scale: number; onPicture: (jpeg: Uint8Array, size: { width: number; height: number }) => void };
   timeout?: number;
 }
 
@@ -30,17 +36,50 @@ export interface PrintResult<R = unknown> {
   /** what the page itself found wrong: images the browser could not decode, fonts that did not load */
   problems: Diagnostic[];
   /** milliseconds spent in each step (npm run bench reports them) */
-  timings: { load: number; layout: number; check: number; pdf: number };
+  timings: { load: number; layout: number; check: number; pdf: number; picture?: number };
+}
+
+/** The job each tab is printing now: its request handler answers from these routes. */
+const tabJobs = new WeakMap<Page, ServedJob>();
+
+/**
+ * A tab for the job: an idle one that printed a page with the same roots
+ * (same manuscript folder, template and fonts), or a new one. A tab is only
+ * reused for the same roots, so a cached font or file can never come from
+ * another manuscript's folder.
+ */
+async function openTab(session: BrowserSession, key: string): Promise<Page> {
+  const reused = session.takeTab(key);
+  if (reused) return reused;
+  const browser = await session.get();
+  const page = await browser.newPage();
+  try {
+    // Manuscript HTML never runs script: CSP in the template forbids it and script execution is off.
+    // The layout engine runs through the DevTools protocol, which neither affects.
+    await page.setJavaScriptEnabled(false);
+    const cdp = await page.createCDPSession();
+    await serveRequests(cdp, () => tabJobs.get(page));
+    return page;
+  } catch (error) {
+    await page.close().catch(() => undefined);
+    throw error;
+  }
 }
 
 export async function printPage<R = unknown>(session: BrowserSession, job: PrintJob): Promise<PrintResult<R>> {
-  const browser = await session.get();
-  const page = await browser.newPage();
+  const key = JSON.stringify(Object.entries(job.routes.roots).sort());
+  const page = await openTab(session, key);
   const timeout = job.timeout ?? 60_000;
+  let ok = false;
   try {
-    return await withTimeout(runJob<R>(page, job, timeout), timeout * 2, `printing ${job.path}`);
+    const result = await withTimeout(runJob<R>(page, job, timeout), timeout * 2, `printing ${job.path}`);
+    ok = true;
+    return result;
   } finally {
-    await page.close().catch(() => undefined);
+    tabJobs.delete(page);
+    // a tab that failed or hung is not trusted again
+    if (ok) await session.returnTab(key, page);
+    else await page.close().catch(() => undefined);
   }
 }
 
@@ -48,11 +87,7 @@ async function runJob<R>(page: Page, job: PrintJob, timeout: number): Promise<Pr
   const requests: ServedLog = { blocked: [], served: [] };
   const t0 = performance.now();
   page.setDefaultTimeout(timeout);
-  // Manuscript HTML never runs script: CSP in the template forbids it and script execution is off.
-  // The layout engine runs through the DevTools protocol, which neither affects.
-  await page.setJavaScriptEnabled(false);
-  await page.setRequestInterception(true);
-  page.on('request', createRequestHandler(job.routes, requests));
+  tabJobs.set(page, { routes: job.routes, log: requests, navigations: 0 });
   await page.goto(ORIGIN + job.path, { waitUntil: 'load', timeout });
   await page.evaluate(async () => {
     await document.fonts.ready;
@@ -71,11 +106,22 @@ async function runJob<R>(page: Page, job: PrintJob, timeout: number): Promise<Pr
   }
   const t2 = performance.now();
   const problems = await checkPage(page, job.path, requests);
+  let picture: number | undefined;
+  if (job.picture) {
+    const tp = performance.now();
+    const box = await page.evaluate(() => {
+      const r = (document.querySelector('.bm-page') ?? document.body).getBoundingClientRect();
+      return { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height };
+    });
+    const jpeg = await page.screenshot({ type: 'jpeg', quality: 85, clip: { ...box, scale: job.picture.scale }, captureBeyondViewport: true });
+    job.picture.onPicture(jpeg, { width: box.width, height: box.height });
+    picture = performance.now() - tp;
+  }
   const t3 = performance.now();
   const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true, outline: job.outline ?? false, tagged: true, timeout });
   const t4 = performance.now();
   const html = job.snapshot ? await page.content() : undefined;
-  const timings = { load: t1 - t0, layout: t2 - t1, check: t3 - t2, pdf: t4 - t3 };
+  const timings = { load: t1 - t0, layout: t2 - t1, check: t3 - t2 - (picture ?? 0), pdf: t4 - t3, ...(picture === undefined ? {} : { picture }) };
   return { pdf, layout, requests, html, problems, timings };
 }
 

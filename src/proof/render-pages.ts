@@ -11,7 +11,7 @@ import type { Edition } from '../config/index.ts';
 import { diagnostic, type Diagnostic } from '../diagnostics/index.ts';
 import type { LayoutReport } from '../layout/index.ts';
 import { findLine, loadManuscript, type Manuscript } from '../parse/index.ts';
-import { layOutPages, type LaidOutPage } from '../pipeline/lay-out-pages.ts';
+import { layOutPages, type LaidOutPage, type LayOutOptions } from '../pipeline/lay-out-pages.ts';
 import { printRoutes } from '../pipeline/build.ts';
 import { processArticle, type ProcessedArticle } from '../pipeline/process-articles.ts';
 import type { BrowserSession, Routes } from '../print/index.ts';
@@ -54,6 +54,8 @@ export type PageCache = Map<string, LaidOutPage<{ positions: Positions }>>;
 export interface RenderOptions {
   session: BrowserSession;
   cache?: PageCache;
+  /** a picture of each page laid out anew, before its PDF is printed (the preview shows it at once) */
+  picture?: LayOutOptions<unknown>['picture'];
 }
 
 const PX_PER_MM = 96 / 25.4;
@@ -113,6 +115,7 @@ export async function renderEdition(input: string, options: RenderOptions): Prom
     routes,
     editionDisplay,
     cache: options.cache,
+    picture: options.picture,
     extra: { source: COLLECT_POSITIONS_SOURCE, options: ({ index }) => ({ __positions: { needles: needlesOf(index), limit } }) },
   });
   const pages = laidOut.map((p): RenderedPage => {

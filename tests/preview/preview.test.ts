@@ -57,6 +57,14 @@ describe('preview', () => {
       }));
       const png = async (src: string) => Buffer.from(await (await fetch(new URL(src, preview.url))).arrayBuffer());
       const oldPicture = await png(before.src[1]!);
+      // what the server pushes: each page's version and whether its picture is the early one
+      await page.evaluate(() => {
+        const seen: [number, boolean][][] = [];
+        (window as unknown as { seen: typeof seen }).seen = seen;
+        new EventSource('/events').addEventListener('update', (e) => {
+          seen.push((JSON.parse((e as MessageEvent).data) as { pages: { index: number; draft: boolean }[] }).pages.map((p) => [p.index, p.draft]));
+        });
+      });
       await page.evaluate(() => {
         window.scrollTo(0, 400);
         (window as unknown as { marker: number }).marker = 42; // survives only if the page is not reloaded
@@ -78,6 +86,13 @@ describe('preview', () => {
       expect(after.marker).toBe(42);
       // the new picture differs from the old one
       expect((await png(after.src[1]!)).equals(oldPicture)).toBe(false);
+      // the screen got the laid-out page first (before its PDF was printed), then the picture of the PDF
+      const seen = await page.evaluate(() => (window as unknown as { seen: [number, boolean][][] }).seen);
+      const draftAt = seen.findIndex((u) => u.some(([i, draft]) => i === 1 && draft));
+      const finalAt = seen.findIndex((u, k) => k > draftAt && u.some(([i, draft]) => i === 1 && !draft));
+      expect(draftAt).toBeGreaterThanOrEqual(0);
+      expect(finalAt).toBeGreaterThan(draftAt);
+      expect(seen.at(-1)!.every(([, draft]) => !draft)).toBe(true);
     } finally {
       await page.close();
     }
