@@ -41,6 +41,20 @@ export interface PrintResult<R = unknown> {
 
 /** The job each tab is printing now: its request handler answers from these routes. */
 const tabJobs = new WeakMap<Page, ServedJob>();
+let swaps = 0;
+/** The head (up to <body>, without <title>) of the page a tab printed last, when it printed well. */
+const tabHeads = new WeakMap<Page, string>();
+
+/** A document split at its <body> tag; undefined when it has none. */
+function splitAtBody(html: string | undefined): { headKey: string; title: string; body: string } | undefined {
+  if (html === undefined) return undefined;
+  const open = /<body\b[^>]*>/i.exec(html);
+  const close = html.lastIndexOf('</body>');
+  if (!open || close < open.index) return undefined;
+  const head = html.slice(0, open.index + open[0].length);
+  const title = /<title>([\s\S]*?)<\/title>/i.exec(head);
+  return { headKey: head.replace(/<title>[\s\S]*?<\/title>/i, ''), title: title?.[1] ?? '', body: html.slice(open.index + open[0].length, close) };
+}
 
 /**
  * A tab for the job: an idle one that printed a page with the same roots
@@ -87,8 +101,37 @@ async function runJob<R>(page: Page, job: PrintJob, timeout: number): Promise<Pr
   const requests: ServedLog = { blocked: [], served: [] };
   const t0 = performance.now();
   page.setDefaultTimeout(timeout);
-  tabJobs.set(page, { routes: job.routes, log: requests, navigations: 0 });
-  await page.goto(ORIGIN + job.path, { waitUntil: 'load', timeout });
+  const served: ServedJob = { routes: job.routes, log: requests, navigations: 0 };
+  tabJobs.set(page, served);
+  const parts = splitAtBody(job.routes.documents[job.path]);
+  // BANMIAN_DEBUG=1: each step of each page on stderr, with ms since the page began (where a hang sits)
+  const D = (m: string) => process.env.BANMIAN_DEBUG && console.error(`[banmian ${job.path}] ${Math.round(performance.now() - t0)} ${m}`);
+  const previous = tabHeads.get(page);
+  tabHeads.delete(page); // set again once this page has printed
+  if (parts && previous === parts.headKey) {
+    // The tab shows a page with the same head (stylesheets, fonts): swap the body only. The
+    // stylesheets stay parsed and the fonts stay loaded, which saves most of a page load.
+    served.navigations = 1; // the page is loaded: a navigation now could only be the manuscript's doing
+    await page.evaluate(
+      async (body: string, title: string) => {
+        document.body.innerHTML = body;
+        const decode = document.createElement('textarea');
+        decode.innerHTML = title;
+        document.title = decode.value;
+        void document.body.offsetHeight; // style and lay out now, so the fonts the text needs start loading
+        // decode() settles when the picture has loaded or failed (event listeners would not run: page script is off)
+        await Promise.all([...document.images].map((img) => img.decode().catch(() => undefined)));
+      },
+      // a picture at an address the document showed before would come from the document's own
+      // list of pictures, even if the file changed: give each swap its own addresses
+      parts.body.replace(/(\ssrc=")(\/[^"?#]*)"/g, `$1$2?swap=${++swaps}"`),
+      parts.title,
+    );
+  } else {
+    D('goto');
+    await page.goto(ORIGIN + job.path, { waitUntil: 'load', timeout });
+  }
+  D('loaded');
   await page.evaluate(async () => {
     await document.fonts.ready;
   });
@@ -105,24 +148,47 @@ async function runJob<R>(page: Page, job: PrintJob, timeout: number): Promise<Pr
     });
   }
   const t2 = performance.now();
+  D('laid out');
   const problems = await checkPage(page, job.path, requests);
+  D('checked');
   let picture: number | undefined;
   if (job.picture) {
     const tp = performance.now();
-    const box = await page.evaluate(() => {
-      const r = (document.querySelector('.bm-page') ?? document.body).getBoundingClientRect();
-      return { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height };
-    });
-    const jpeg = await page.screenshot({ type: 'jpeg', quality: 85, clip: { ...box, scale: job.picture.scale }, captureBeyondViewport: true });
-    job.picture.onPicture(jpeg, { width: box.width, height: box.height });
+    const shot = await takePicture(page, job.picture.scale);
+    D('shot');
+    if (shot) job.picture.onPicture(shot.jpeg, shot.size);
     picture = performance.now() - tp;
   }
   const t3 = performance.now();
   const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true, outline: job.outline ?? false, tagged: true, timeout });
   const t4 = performance.now();
   const html = job.snapshot ? await page.content() : undefined;
+  if (parts) tabHeads.set(page, parts.headKey);
   const timings = { load: t1 - t0, layout: t2 - t1, check: t3 - t2 - (picture ?? 0), pdf: t4 - t3, ...(picture === undefined ? {} : { picture }) };
   return { pdf, layout, requests, html, problems, timings };
+}
+
+/** One picture at a time: Chromium paints only the tab in front, so each tab comes to the front for its picture. */
+let pictureQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * A JPEG of the laid-out page. It is only a preview of what the PDF will show:
+ * when Chromium does not deliver it within a few seconds, there is no picture
+ * (the screen waits for the PDF) rather than a stalled print.
+ */
+function takePicture(page: Page, scale: number): Promise<{ jpeg: Uint8Array; size: { width: number; height: number } } | undefined> {
+  const run = pictureQueue.then(async () => {
+    const box = await page.evaluate(() => {
+      const r = (document.querySelector('.bm-page') ?? document.body).getBoundingClientRect();
+      return { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height };
+    });
+    await page.bringToFront();
+    const jpeg = await page.screenshot({ type: 'jpeg', quality: 85, clip: { ...box, scale }, captureBeyondViewport: true });
+    return { jpeg, size: { width: box.width, height: box.height } };
+  });
+  const bounded = withTimeout(run, 5_000, 'the preview picture').catch(() => undefined);
+  pictureQueue = bounded;
+  return bounded;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -264,7 +330,7 @@ async function checkPage(page: Page, docPath: string, requests: ServedLog): Prom
   });
   const problems: Diagnostic[] = [];
   for (const img of found.images) {
-    const src = decodeURIComponent(img.src.replace(/^\/manuscript\//, ''));
+    const src = decodeURIComponent(img.src.replace(/^\/manuscript\//, '').replace(/\?swap=\d+$/, ''));
     problems.push(
       diagnostic(img.file || docPath, { line: img.line, column: img.column }, 'error', 'image-undecodable',
         `image "${src}" cannot be decoded by the browser (damaged or an unsupported variant): export it again as PNG or JPEG`),
