@@ -104,7 +104,7 @@ function layout(options: LayoutOptions): LayoutReport {
   const modules: Module[] = els.map((el, i) => collect(el, measure, i));
   // measure body blocks at column width, after the typography passes
   typesetText(measure, options.typography);
-  for (const m of modules) for (const b of m.blocks) measureBlock(b, pitch);
+  measureBlocks(modules.flatMap((m) => m.blocks), pitch);
 
   const defaults = defaultColumns(modules.length, g.columns);
   /** set the module up at width k: rank, headline height, figures (measured in the DOM the first time) */
@@ -493,15 +493,23 @@ function collect(el: HTMLElement, measure: HTMLElement, index: number): Module {
   return m;
 }
 
-function measureBlock(b: Block, pitch: number): void {
-  const h = b.el.getBoundingClientRect().height;
-  if (b.kind === 'text') {
-    b.lines = Math.max(1, Math.round(h / pitch));
-    return;
-  }
-  b.lines = Math.max(1, Math.ceil(h / pitch - 0.05));
-  b.el.style.height = `${b.lines * pitch}px`;
-  if (b.kind === 'head') b.spaceAbove = Math.min(b.lines - 1, Math.round(parseFloat(getComputedStyle(b.el).paddingTop) / pitch));
+/**
+ * Each block's height in whole lines. All heights are read first, then the
+ * non-text blocks are set to whole lines: a write between two reads would make
+ * Chromium lay the measuring column out again for every block.
+ */
+function measureBlocks(blocks: Block[], pitch: number): void {
+  const read = blocks.map((b) => ({ h: b.el.getBoundingClientRect().height, padding: b.kind === 'head' ? parseFloat(getComputedStyle(b.el).paddingTop) : 0 }));
+  blocks.forEach((b, i) => {
+    const { h, padding } = read[i]!;
+    if (b.kind === 'text') {
+      b.lines = Math.max(1, Math.round(h / pitch));
+      return;
+    }
+    b.lines = Math.max(1, Math.ceil(h / pitch - 0.05));
+    b.el.style.height = `${b.lines * pitch}px`;
+    if (b.kind === 'head') b.spaceAbove = Math.min(b.lines - 1, Math.round(padding / pitch));
+  });
 }
 
 function wholeLines(el: HTMLElement, pitch: number): number {
