@@ -59,7 +59,14 @@ if (process.env.BANMIAN_NO_BUNDLE === '1') {
   register();
   entry = '../src/cli/main.ts';
 } else {
-  entry = pathToFileURL(await bundled()).href;
+  try {
+    entry = pathToFileURL(await bundled()).href;
+  } catch {
+    // no writable node_modules/.cache (a read-only install): run the sources through tsx
+    const { register } = await import('tsx/esm/api');
+    register();
+    entry = '../src/cli/main.ts';
+  }
 }
 const { main } = await import(entry);
 process.exitCode = await main(process.argv.slice(2));
