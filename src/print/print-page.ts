@@ -119,14 +119,19 @@ async function runJob<R>(page: Page, job: PrintJob, timeout: number): Promise<Pr
         decode.innerHTML = title;
         document.title = decode.value;
         void document.body.offsetHeight; // style and lay out now, so the fonts the text needs start loading
-        // decode() settles when the picture has loaded or failed (event listeners would not run: page script is off)
-        await Promise.all([...document.images].map((img) => img.decode().catch(() => undefined)));
       },
       // a picture at an address the document showed before would come from the document's own
       // list of pictures, even if the file changed: give each swap its own addresses
       parts.body.replace(/(\ssrc=")(\/[^"?#]*)"/g, `$1$2?swap=${++swaps}"`),
       parts.title,
     );
+    // Wait for the pictures from here: in the page, neither load events (page script is off) nor
+    // img.decode() (it waits for a frame, and a tab in the background may never paint one) would do.
+    const until = performance.now() + timeout;
+    while (!(await page.evaluate(() => [...document.images].every((img) => img.complete)))) {
+      if (performance.now() > until) throw new Error(`pictures of ${job.path} did not load within ${timeout / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   } else {
     D('goto');
     await page.goto(ORIGIN + job.path, { waitUntil: 'load', timeout });
