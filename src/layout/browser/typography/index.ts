@@ -1,8 +1,9 @@
 /**
  * In-page typography passes that depend on where lines break (clreq): run on
  * a block container after its width is final and before its lines are
- * counted. Must not change the number of lines of a block: a block whose
- * line count changed is put back as it was.
+ * counted (the layout engine counts them after this runs). A block may get
+ * shorter (its last line taken up by compressed punctuation: clreq's 先挤进)
+ * but never longer: a block that got more lines is put back as it was.
  *
  * The passes only toggle classes on the spans the transform made
  * (rehype-cjk-spans) and, for 孤字, wrap the end of a paragraph in a nowrap
@@ -24,8 +25,10 @@
  *   reduce   — 先挤进 (clreq: reduce before expanding): a loose line tries to
  *              take up the next line's first unit by compressing its own
  *              full-width marks and Han–Latin spaces to 1/8 em and setting
- *              the unit's final mark half-width; kept only when the unit
- *              came up and the block kept its number of lines;
+ *              the unit's final mark half-width (letter-spacing, which
+ *              Chromium's line breaker counts, unlike an end margin) and the
+ *              Han–Latin margin after a Latin run that would end the line;
+ *              kept only when the unit came up and the block got no longer;
  *   line end — a closing or pause mark at line end set half-width (GB/T 15834 §5.1.10);
  *   edges    — no Han–Latin margin at line start or end; a Latin run that would then
  *              jump back up (it fits the line above only without its margin) gets a
@@ -36,7 +39,9 @@
  *              character of the line above (nowrap); when that leaves a loose
  *              line, another tight line further up gives up a character
  *              instead (whichever leaves the least loose line); every attempt is
- *              kept only if the block keeps its number of lines.
+ *              kept only if the block gets no longer.
+ *   URLs     — before the rounds, <wbr> after `.`, `-`, `_`, `?`, `&`, `=`, `#` inside
+ *              a link whose text is a URL (the transform breaks after `/` only).
  */
 export interface TypesetOptions {
   /** Han–Latin space in em (0 = none) */
@@ -60,13 +65,15 @@ export interface TypesetReport {
   orphansFixed: number;
   /** one-character last lines left (could not be fixed without changing the line count) */
   orphansLeft: number;
-  /** blocks put back because a pass changed their number of lines */
+  /** blocks put back because a pass gave them more lines */
   reverted: number;
   rounds: number;
   /** paragraphs measured */
   blocks: number;
   /** block measurements taken (one per changed block and round) */
   measurements: number;
+  /** decisions, with the debug title only */
+  log?: string[];
   /** time spent in typesetText, ms */
   ms: number;
   /** of which measuring lines (layout included), ms */
@@ -76,6 +83,10 @@ export interface TypesetReport {
 const MAX_ROUNDS = 18;
 /** decisions to the console, for the test harness only (BM_DEBUG=1 gives its page this title) */
 const DEBUG = typeof document !== 'undefined' && document.title === 'banmian-typography-debug';
+const debugLog: string[] = [];
+function dlog(s: string): void {
+  debugLog.push(s);
+}
 const BLOCK_SELECTOR = 'p, li, dd, dt, figcaption, .bm-caption';
 const PUNCT = /[\p{P}\p{S}]/u;
 const OPENING = /[“‘「『（《〈【〖〔［｛]/u;
@@ -378,13 +389,13 @@ function round(state: BlockState, m: Measure, options: TypesetOptions, report: T
   const spanOf = (el: Element) => m.spans.get(el);
 
   // the experiment of the last round: kept when it brought something up and the block kept its lines
-  if (DEBUG) console.log(`round: ${lines.map((l) => units.slice(l.first, l.last + 1).map((u) => u.ch).join('')).join(' / ')} :: ${[...state.touched.keys()].map((e) => e.textContent + ':' + e.className.replace(/bm-p |bm-hl /g, '')).join(',')}`);
+  if (DEBUG) dlog(`round: ${lines.map((l) => units.slice(l.first, l.last + 1).map((u) => u.ch).join('')).join(' / ')} :: ${[...state.touched.keys()].map((e) => e.textContent + ':' + e.className.replace(/bm-p |bm-hl /g, '')).join(',')}`);
   const ex = state.pending;
   state.pending = null;
   if (ex) {
     const line = lines[ex.line];
-    const ok = nLines === state.lines0 && !!line && (ex.kind === 'orphan' ? letters(m, lines[nLines - 1]!) !== 1 || nLines < 2 : line.last > ex.last);
-    if (DEBUG) console.log(`exp ${ex.kind} line ${ex.line} ok=${ok} n=${nLines}/${state.lines0} last ${ex.last}->${line?.last} els=${ex.els.map(([e, c]) => e.textContent + ':' + c).join(',')}`);
+    const ok = nLines <= state.lines0 && !!line && (ex.kind === 'orphan' ? letters(m, lines[nLines - 1]!) !== 1 || nLines < 2 : line.last > ex.last);
+    if (DEBUG) dlog(`exp ${ex.kind} line ${ex.line} room ${line ? (room(m, line) / m.em).toFixed(2) : '-'} next ${lines[ex.line + 1] ? units.slice(lines[ex.line + 1]!.first, lines[ex.line + 1]!.first + 4).map((u) => `${u.ch}${((rect(m, units.indexOf(u))?.width ?? 0) / m.em).toFixed(2)}`).join(' ') : ''} ok=${ok} n=${nLines}/${state.lines0} last ${ex.last}->${line?.last} els=${ex.els.map(([e, c]) => e.textContent + ':' + c).join(',')}`);
     if (!ok) {
       for (const [el, cls] of ex.els) setClass(state, el, cls, false);
       if (ex.kind === 'orphan') unkeep(state);
@@ -500,7 +511,10 @@ function round(state: BlockState, m: Measure, options: TypesetOptions, report: T
       // the next line's first unit: its closing/pause mark will end this line, half-width
       const next = lines[k + 1]!;
       let j = next.first;
-      while (j < next.last && j - next.first < 4 && !NO_START.test(units[j + 1]!.ch)) j++;
+      // a Latin run comes up whole or not at all
+      const runSpan = units[j]!.span;
+      if (runSpan && runSpan.classList.contains('bm-hl')) j = Math.min(next.last, spanOf(runSpan)![1]);
+      else while (j < next.last && j - next.first < 4 && !NO_START.test(units[j + 1]!.ch)) j++;
       while (j < next.last && NO_START.test(units[j + 1]!.ch)) j++;
       // marks inside that unit that Chromium left full width before another mark (”，)
       for (let i = next.first; i < j; i++) {
@@ -509,6 +523,9 @@ function round(state: BlockState, m: Measure, options: TypesetOptions, report: T
       }
       const endSpan = units[j]!.span;
       if (endSpan && isKind(endSpan, 'bm-p-close', 'bm-p-pause') && !endSpan.classList.contains('bm-p-end') && !(k + 1 === nLines - 1 && j === next.last)) els.push([endSpan, 'bm-p-end']);
+      // a Latin run that would end this line: its Han–Latin margin after it goes (no space at line end);
+      // Chromium counts a span's end margin when it decides whether the run fits
+      if (endSpan && endSpan.classList.contains('bm-hl-e') && spanOf(endSpan)?.[1] === j && j < next.last && !endSpan.classList.contains('bm-le')) els.push([endSpan, 'bm-le']);
       const applied: [Element, string][] = [];
       for (const [el, cls] of els) if (setClass(state, el, cls, true)) applied.push([el, cls]);
       if (applied.length === 0) continue;
@@ -539,7 +556,7 @@ function round(state: BlockState, m: Measure, options: TypesetOptions, report: T
       const best = cands.filter((c) => c.k !== nLines - 2 && c.loose <= LOOSE_EM).sort((x, y) => x.loose - y.loose)[0];
       state.orphanCands = best && (!near || near.loose > LOOSE_EM) ? [best.k, nLines - 2] : [nLines - 2];
     }
-    if (DEBUG) console.log(`orphan cands ${state.orphanCands}`);
+    if (DEBUG) dlog(`orphan cands ${state.orphanCands}`);
     while (state.orphanCands.length) {
       const k = state.orphanCands.shift()!;
       const line = lines[k]!;
@@ -665,6 +682,34 @@ function revert(state: BlockState): void {
   state.touched.clear();
 }
 
+/**
+ * More break opportunities inside URLs: the transform allows a break after each `/`; a narrow
+ * column also needs one after `.`, `-`, `_`, `?`, `&`, `=` and `#` between letters or digits
+ * (`www.` / `example.` / `com/`), else a long host name leaves the line before it loose. Only
+ * <wbr> elements are added: the text stays the same.
+ */
+function urlBreaks(root: HTMLElement): void {
+  const nodes: Text[] = [];
+  for (const a of root.querySelectorAll('a')) {
+    const t = a.textContent ?? '';
+    if (!/^(https?:\/\/|www\.)/u.test(t) || a.querySelector('wbr.bm-url')) continue;
+    const walker = document.createTreeWalker(a, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) nodes.push(n as Text);
+  }
+  for (const node of nodes) {
+    let text = node;
+    for (;;) {
+      const m = /[A-Za-z0-9][.\-_?&=#](?=[A-Za-z0-9])/u.exec(text.data);
+      if (!m) break;
+      const rest = text.splitText(m.index + 2);
+      const w = document.createElement('wbr');
+      w.className = 'bm-url';
+      rest.before(w);
+      text = rest;
+    }
+  }
+}
+
 /** Blocks of text inside root, innermost only. */
 function blocksOf(root: HTMLElement): HTMLElement[] {
   const all = [...root.querySelectorAll<HTMLElement>(BLOCK_SELECTOR)];
@@ -690,6 +735,7 @@ export function typesetText(root: HTMLElement, options: TypesetOptions): Typeset
   root.style.setProperty('--bm-han-latin', `${Math.max(0, options.hanLatinSpace)}em`);
   // flush left while measuring: the room at a line's end is then read off one glyph
   root.classList.add('bm-measuring');
+  urlBreaks(root);
   const states: BlockState[] = blocksOf(root).map((el) => ({
     el,
     lines0: 0,
@@ -740,9 +786,9 @@ export function typesetText(root: HTMLElement, options: TypesetOptions): Typeset
   };
   run(states, MAX_ROUNDS);
 
-  // A block whose number of lines changed: without the 孤字 span, then without mid-line
+  // A block that got more lines: without the 孤字 span, then without mid-line
   // squeezes (and the passes once more), then as it was.
-  let wrong = states.filter((s) => measured(s, report).lines.length !== s.lines0);
+  let wrong = states.filter((s) => measured(s, report).lines.length > s.lines0);
   if (wrong.length) {
     for (const s of wrong) {
       if (s.keep) {
@@ -750,7 +796,7 @@ export function typesetText(root: HTMLElement, options: TypesetOptions): Typeset
         s.dirty = true;
       }
     }
-    wrong = wrong.filter((s) => measured(s, report).lines.length !== s.lines0);
+    wrong = wrong.filter((s) => measured(s, report).lines.length > s.lines0);
     const again: BlockState[] = [];
     for (const s of wrong) {
       if (s.squeezes.size === 0 && s.el.querySelector(SQUEEZES) === null) continue;
@@ -769,7 +815,7 @@ export function typesetText(root: HTMLElement, options: TypesetOptions): Typeset
     }
     if (again.length) run(again, MAX_ROUNDS / 2);
     for (const s of wrong) {
-      if (measured(s, report).lines.length !== s.lines0) {
+      if (measured(s, report).lines.length > s.lines0) {
         revert(s);
         s.dirty = true;
         report.reverted++;
@@ -789,14 +835,26 @@ export function typesetText(root: HTMLElement, options: TypesetOptions): Typeset
       if (sp.classList.contains('bm-p-end')) report.lineEndHalfWidth++;
     });
     if (lines.length >= 2 && letters(m, lines[lines.length - 1]!) === 1) report.orphansLeft++;
-    if (DEBUG) for (const [k, l] of lines.entries()) console.log(`L${k} room=${(room(m, l) / m.em).toFixed(2)} ${units.slice(l.first, l.last + 1).map((u) => u.ch).join('')}`);
+    if (DEBUG) for (const [k, l] of lines.entries()) dlog(`L${k} room=${(room(m, l) / m.em).toFixed(2)} ${units.slice(l.first, l.last + 1).map((u) => u.ch).join('')}`);
     report.hanLatinTrimmed += s.el.querySelectorAll('.bm-ls, .bm-le').length;
     report.openingFlush += s.el.querySelectorAll('.bm-p-start').length;
     s.m = null;
   }
   root.classList.remove('bm-measuring');
+  if (DEBUG) {
+    // the breaks once justified must be the ones measured flush left
+    for (const s of states) {
+      const a = measureBlock(s.el);
+      const text = a.lines.map((l) => a.units.slice(l.first, l.last + 1).map((u) => u.ch).join('')).join(' / ');
+      root.classList.add('bm-measuring');
+      const b = measureBlock(s.el);
+      root.classList.remove('bm-measuring');
+      const textB = b.lines.map((l) => b.units.slice(l.first, l.last + 1).map((u) => u.ch).join('')).join(' / ');
+      if (text !== textB) dlog(`JUSTIFY-DIFF ${textB}  =>  ${text}`);
+    }
+  }
   report.ms = Math.round(performance.now() - t0);
   report.msMeasure = Math.round(report.msMeasure);
-  if (DEBUG) console.log(`typesetText ${JSON.stringify(report)}`);
+  if (DEBUG) report.log = debugLog.splice(0);
   return report;
 }
