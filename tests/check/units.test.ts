@@ -4,6 +4,7 @@ import { parseStext } from '../../src/check/extract-glyphs.ts';
 import { fontViolations, parsePdffonts } from '../../src/check/fonts.ts';
 import { buildLayout } from '../../src/check/layout.ts';
 import { stripMarkdown } from '../../src/check/manuscript.ts';
+import { checkOverlaps } from '../../src/check/rules/overlaps.ts';
 import { checkProhibitions } from '../../src/check/rules/prohibitions.ts';
 import { diffText } from '../../src/check/text-diff.ts';
 
@@ -60,13 +61,13 @@ describe('diffText', () => {
   });
 });
 
-/** Builds stext XML for rows of Han glyphs: [x, y, text] with a 10 pt em. */
-function stext(rows: [number, number, string][], width = 300): string {
+/** Builds stext XML for rows of glyphs: [x, y, text, advance] with a 10 pt em (advance 10 unless given). */
+function stext(rows: [number, number, string, number?][], width = 300): string {
   const chars = rows
-    .flatMap(([x, y, text]) =>
+    .flatMap(([x, y, text, adv = 10]) =>
       [...text].map((c, i) => {
-        const x0 = x + i * 10;
-        return `<char quad="${x0} ${y - 8.8} ${x0 + 10} ${y - 8.8} ${x0} ${y + 1.2} ${x0 + 10} ${y + 1.2}" x="${x0}" y="${y}" color="#000000" c="${c}"/>`;
+        const x0 = x + i * adv;
+        return `<char quad="${x0} ${y - 8.8} ${x0 + adv} ${y - 8.8} ${x0} ${y + 1.2} ${x0 + adv} ${y + 1.2}" x="${x0}" y="${y}" color="#000000" c="${c}"/>`;
       }),
     )
     .join('\n');
@@ -102,5 +103,19 @@ describe('line and column rebuilding', () => {
   it('flags a comma at line start in a rebuilt line', () => {
     const layout = buildLayout(parseStext(stext([[10, 20, '一二三'], [10, 35, '，四五']]))[0]!);
     expect(checkProhibitions(layout).lineStart).toBe(1);
+  });
+});
+
+describe('overlaps', () => {
+  it('lets a glyph stand in the blank half of a compressed full-width mark, not on its ink', () => {
+    // 。 drawn in the left half of its em box: a digit (0.55 em) 0.5 em after it stands in the blank half
+    const ok = buildLayout(parseStext(stext([[10, 20, '一二三。'], [45, 20, '2', 5.5], [50.5, 20, '四']]))[0]!);
+    expect(checkOverlaps(ok).count).toBe(0);
+    // 0.1 em after it: on the ink
+    const bad = buildLayout(parseStext(stext([[10, 20, '一二三。'], [41, 20, '2', 5.5]]))[0]!);
+    expect(checkOverlaps(bad).count).toBe(1);
+    // （ drawn in the right half: a letter may end in its blank left half, not in its right half
+    expect(checkOverlaps(buildLayout(parseStext(stext([[10, 20, '一二'], [30, 20, 'S', 6], [31, 20, '（四']]))[0]!)).count).toBe(0);
+    expect(checkOverlaps(buildLayout(parseStext(stext([[10, 20, '一二'], [30, 20, 'S', 6], [27, 20, '（四']]))[0]!)).count).toBe(1);
   });
 });

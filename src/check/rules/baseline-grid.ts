@@ -3,7 +3,8 @@
  * Body size = the page's dominant font size. Pitch = the most common
  * distance between neighbouring body-line baselines within a column. The
  * grid's origin is the phase that puts the most body lines on the grid;
- * a line more than 0.5 pt off its nearest grid line is off the grid.
+ * a line more than 0.5 pt off its nearest grid line is off the grid. Only
+ * columns with at least three body-size lines count as body text.
  */
 import { lineRef } from '../line-ref.ts';
 import { modeRounded, percent, round } from '../stats.ts';
@@ -47,7 +48,9 @@ export function checkBaselineGrid(layout: PageLayout): BaselineGridSection {
   const diffs: number[] = [];
   for (const c of layout.columns) {
     const ls = c.lines.map((i) => layout.lines[i]!).filter((l) => isBody(l, bodySize));
-    if (ls.length < 2) continue;
+    // a column of body text: at least three body-size lines (two-line groups at body size are
+    // furniture, such as a masthead's ear or issue codes, set to their own box)
+    if (ls.length < 3) continue;
     body.push(...ls);
     for (let i = 1; i < ls.length; i++) {
       const d = ls[i]!.baseline - ls[i - 1]!.baseline;
