@@ -42,78 +42,84 @@ async function printBoth(markdown: string, widths: number[], name: string): Prom
 
 const STRESS = () => readFileSync(path.join(ROOT, 'tests/fixtures/typography/stress.md'), 'utf8');
 
-describe('stress manuscript at many column widths (9–28 characters)', () => {
-  let r: Awaited<ReturnType<typeof printBoth>>;
+/**
+ * Loose lines (> 0.12 em of extra space per gap) allowed per column width. Measured on the stress
+ * manuscript, one column per PDF (Banmian / bare Chromium CSS): 9 characters 15.3% / 82.7%,
+ * 11: 5.9% / 33.1%, 13: 5.1% / 12.2%, 15: 3.0% / 21.2%, 17: 0% / 21.3%, 20: 1.4% / 8.1%,
+ * 24: 0% / 5.3%, 28: 0% / 0%; all widths 5.6% / 32.7%. What is left at 9–13 characters is the
+ * fixture's own worst cases: a line before a unit that cannot come up even with every mark and
+ * Han–Latin space of the line compressed (`需要。` after `编辑在排，排版时`, a Latin word such as
+ * `Microsoft、` after a paragraph's first line), and the line that gave up a character to a 孤字.
+ */
+const LOOSE_MAX: Record<number, number> = { 9: 16, 11: 6, 13: 5.2 };
+const LOOSE_ALL_MAX = 5.8;
+
+describe('stress manuscript at each column width (9–28 characters)', () => {
+  const runs = new Map<number, Awaited<ReturnType<typeof printBoth>>>();
   beforeAll(async () => {
-    r = await printBoth(STRESS(), WIDTHS, 'stress');
-  }, 300_000);
+    for (const w of WIDTHS) runs.set(w, await printBoth(STRESS(), [w], `stress-${w}`));
+  }, 600_000);
+  const all = () => [...runs.values()];
+  const sum = (f: (r: Awaited<ReturnType<typeof printBoth>>) => number) => all().reduce((n, r) => n + f(r), 0);
 
   it('adds and loses no character (spacing is margins, not spaces)', () => {
-    expect(r.same).toBe(true);
+    for (const [w, r] of runs) expect(r.same, `${w} characters`).toBe(true);
   });
   it('has no line-start or line-end violation and no split —— or ……', () => {
-    expect(r.banmian.prohibitions.lines).toBeGreaterThan(800);
-    expect(r.banmian.prohibitions.violations).toEqual([]);
+    expect(sum((r) => r.banmian.prohibitions.lines)).toBeGreaterThan(800);
+    for (const [w, r] of runs) expect(r.banmian.prohibitions.violations, `${w} characters`).toEqual([]);
   });
-  it('sets at least 90% of line-end marks half-width (bare Chromium: none by design)', () => {
-    expect(r.banmian.lineEndPunctuation.total).toBeGreaterThan(50);
-    expect(r.banmian.lineEndPunctuation.percentHalfWidth!).toBeGreaterThanOrEqual(90);
-    expect(r.bare.lineEndPunctuation.percentHalfWidth!).toBeLessThan(50);
+  it('sets at least 90% of line-end marks half-width at every width (bare Chromium: none by design)', () => {
+    expect(sum((r) => r.banmian.lineEndPunctuation.total)).toBeGreaterThan(50);
+    for (const [w, r] of runs) expect(r.banmian.lineEndPunctuation.percentHalfWidth ?? 100, `${w} characters`).toBeGreaterThanOrEqual(90);
+    const bareHalf = sum((r) => r.bare.lineEndPunctuation.halfWidth) / sum((r) => r.bare.lineEndPunctuation.total);
+    expect(bareHalf).toBeLessThan(0.5);
   });
-  it('leaves no one-character last line (bare Chromium: 28)', () => {
-    expect(r.bare.orphans.count).toBeGreaterThan(10);
-    expect(r.banmian.orphans.lines).toEqual([]);
+  it('leaves no one-character last line at any width (bare Chromium: 28)', () => {
+    expect(sum((r) => r.bare.orphans.count)).toBeGreaterThan(10);
+    for (const [w, r] of runs) expect(r.banmian.orphans.lines, `${w} characters`).toEqual([]);
   });
   it('sets Han–Latin space at 1/4 em (1/8 em where a loose line was reduced), none at line ends', () => {
-    expect(r.banmian.hanLatin.pairs).toBeGreaterThan(100);
-    expect(r.banmian.hanLatin.netMeanEm!).toBeGreaterThanOrEqual(0.2);
-    expect(r.banmian.hanLatin.netMeanEm!).toBeLessThanOrEqual(0.3);
-    expect(r.banmian.hanLatin.netMinEm!).toBeGreaterThanOrEqual(0.1);
-    expect(r.banmian.hanLatin.atLineStart).toBe(0);
+    expect(sum((r) => r.banmian.hanLatin.pairs)).toBeGreaterThan(100);
+    for (const [w, r] of runs) {
+      const h = r.banmian.hanLatin;
+      expect(h.netMeanEm!, `${w} characters`).toBeGreaterThanOrEqual(0.2);
+      expect(h.netMeanEm!, `${w} characters`).toBeLessThanOrEqual(0.3);
+      expect(h.netMinEm!, `${w} characters`).toBeGreaterThanOrEqual(0.1);
+      expect(h.atLineStart, `${w} characters`).toBe(0);
+      // In 9- and 11-character columns the check sees a few Latin–punctuation gaps that are
+      // Chromium's justification, not a margin of ours (from 13 characters up: exactly 0).
+      if (w >= 13) expect(h.nextToPunctuation, `${w} characters`).toBe(0);
+      else expect(h.nextToPunctuation, `${w} characters`).toBeLessThanOrEqual(r.bare.hanLatin.nextToPunctuation + 2);
+    }
     // a Latin run at a line end whose removed margin would let the next unit come up keeps it (measured: 2)
-    expect(r.banmian.hanLatin.atLineEnd).toBeLessThanOrEqual(3);
-    // In 9- and 11-character columns the check sees a few Latin–punctuation gaps that are
-    // Chromium's justification, not a margin of ours (the 13–28 columns below: exactly 0).
-    expect(r.banmian.hanLatin.nextToPunctuation).toBeLessThanOrEqual(r.bare.hanLatin.nextToPunctuation + 2);
+    expect(sum((r) => r.banmian.hanLatin.atLineEnd)).toBeLessThanOrEqual(3);
   });
-  it('cuts loose lines to a third of bare Chromium over all widths', () => {
-    // Measured: bare 32.7%, Banmian 11.2% (13–28 characters: 3.7%; 9 and 11: 22.4%, bare 61%).
-    // The 5% target is met from 13 characters up (next describe); what is left in 9- and
-    // 11-character columns is mostly the line before a paragraph's last, which could only be
-    // fixed by pulling the last line up — the layout engine's contract forbids changing a
-    // paragraph's number of lines.
-    expect(r.banmian.looseLines.fullLines).toBeGreaterThan(700);
-    expect(r.banmian.looseLines.percentLoose!).toBeLessThanOrEqual(12);
-    expect(r.banmian.looseLines.percentLoose!).toBeLessThan(r.bare.looseLines.percentLoose! / 2.5);
+  it('keeps loose lines at or under 5% from 15 characters up, and near it at 9–13 characters', () => {
+    for (const [w, r] of runs) {
+      const b = r.banmian.looseLines;
+      expect(b.fullLines, `${w} characters`).toBeGreaterThan(40);
+      expect(b.percentLoose!, `${w} characters`).toBeLessThanOrEqual(LOOSE_MAX[w] ?? 5);
+      // and far under bare Chromium at the same width, where bare Chromium has loose lines at all
+      if (r.bare.looseLines.percentLoose! > 5) expect(b.percentLoose!, `${w} characters`).toBeLessThan(r.bare.looseLines.percentLoose! / 2);
+    }
+    const loose = sum((r) => r.banmian.looseLines.loose);
+    const full = sum((r) => r.banmian.looseLines.fullLines);
+    expect(full).toBeGreaterThan(700);
+    expect((100 * loose) / full).toBeLessThanOrEqual(LOOSE_ALL_MAX);
+    // from 13 characters up (newspaper widths), the Done-when figure over all lines
+    const wide = all().filter((_, i) => WIDTHS[i]! >= 13);
+    const wideLoose = wide.reduce((n, r) => n + r.banmian.looseLines.loose, 0);
+    const wideFull = wide.reduce((n, r) => n + r.banmian.looseLines.fullLines, 0);
+    expect((100 * wideLoose) / wideFull).toBeLessThanOrEqual(3);
+    // bare Chromium over all widths: 32.7%
+    const bareLoose = sum((r) => r.bare.looseLines.loose) / sum((r) => r.bare.looseLines.fullLines);
+    expect(bareLoose).toBeGreaterThan(0.25);
   });
   it('typesets each column in well under a second', () => {
-    expect(r.ms.length).toBe(WIDTHS.length);
+    expect(runs.size).toBe(WIDTHS.length);
     // measured 25–500 ms per column on an idle machine; the bound leaves room for a loaded CI runner
-    for (const ms of r.ms) expect(ms).toBeLessThan(3000);
-  });
-});
-
-describe('stress manuscript at newspaper column widths (13–28 characters)', () => {
-  let r: Awaited<ReturnType<typeof printBoth>>;
-  beforeAll(async () => {
-    r = await printBoth(STRESS(), [13, 15, 17, 20, 24, 28], 'stress-wide');
-  }, 300_000);
-
-  it('meets every Done-when figure', () => {
-    const b = r.banmian;
-    expect(r.same).toBe(true);
-    expect(b.prohibitions.violations).toEqual([]);
-    expect(b.lineEndPunctuation.percentHalfWidth!).toBeGreaterThanOrEqual(90);
-    expect(b.orphans.lines).toEqual([]);
-    expect(b.looseLines.fullLines).toBeGreaterThan(400);
-    expect(b.looseLines.percentLoose!).toBeLessThanOrEqual(5);
-    expect(b.hanLatin.netMeanEm!).toBeGreaterThanOrEqual(0.2);
-    expect(b.hanLatin.netMeanEm!).toBeLessThanOrEqual(0.3);
-    expect(b.hanLatin.netMinEm!).toBeGreaterThanOrEqual(0.1);
-    expect(b.hanLatin.nextToPunctuation).toBe(0);
-    // bare Chromium at the same widths: 13% loose, 17 孤字, 18% half-width
-    expect(r.bare.looseLines.percentLoose!).toBeGreaterThan(10);
-    expect(r.bare.orphans.count).toBeGreaterThan(10);
+    for (const r of runs.values()) for (const ms of r.ms) expect(ms).toBeLessThan(3000);
   });
 });
 
@@ -129,11 +135,11 @@ describe('seed article in broadsheet (13 characters) and wider columns', () => {
     expect(r.banmian.lineEndPunctuation.percentHalfWidth!).toBeGreaterThanOrEqual(90);
   });
   it('leaves no 孤字 and at most 5% loose lines', () => {
-    // Measured: bare 19 孤字 and 7.0% loose; Banmian 0 and 4.8%.
+    // Measured: bare 19 孤字 and 7.0% loose; Banmian 0 and 2.8%.
     expect(r.bare.orphans.count).toBeGreaterThan(10);
     expect(r.banmian.orphans.lines).toEqual([]);
     expect(r.banmian.looseLines.fullLines).toBeGreaterThan(400);
-    expect(r.banmian.looseLines.percentLoose!).toBeLessThanOrEqual(5);
+    expect(r.banmian.looseLines.percentLoose!).toBeLessThanOrEqual(3.5);
     expect(r.banmian.looseLines.meanExtraPerGapEm!).toBeLessThan(r.bare.looseLines.meanExtraPerGapEm!);
   });
   it('sets Han–Latin space at 1/4 em and none next to punctuation', () => {
@@ -145,7 +151,7 @@ describe('seed article in broadsheet (13 characters) and wider columns', () => {
 });
 
 describe('seed edition through build()', () => {
-  it('prints every page without a prohibition violation or a 孤字', async () => {
+  it('prints every page without a prohibition violation or a 孤字, with at most 5% loose lines', async () => {
     const result = await build(path.join(ROOT, 'manuscript'), { outDir: path.join(dir, 'edition'), session });
     expect(result.ok).toBe(true);
     const pages = result.outputs.filter((o) => o.kind === 'page');
@@ -154,6 +160,12 @@ describe('seed edition through build()', () => {
       const report = await checkPdf(p.path);
       expect(report.prohibitions.violations, p.path).toEqual([]);
       expect(report.orphans.lines, p.path).toEqual([]);
+      // measured 2.1–4.2% per page (before paragraphs could get shorter: 5.6–7.1%)
+      expect(report.looseLines.fullLines, p.path).toBeGreaterThan(50);
+      expect(report.looseLines.percentLoose!, p.path).toBeLessThanOrEqual(5);
+      expect(report.lineEndPunctuation.percentHalfWidth ?? 100, p.path).toBeGreaterThanOrEqual(80);
     }
+    // the passes may shorten a paragraph, never lengthen it; the engine counts lines after them
+    expect(result.diagnostics.filter((d) => d.ruleId === 'underset' || d.ruleId === 'overset')).toEqual([]);
   }, 300_000);
 });
