@@ -101,7 +101,7 @@ async function answer(cdp: CDPSession, event: Protocol.Fetch.RequestPausedEvent,
     const body = await resolve(url, job.routes);
     if (body) {
       job.log.served.push(url);
-      const data = typeof body.data === 'string' ? Buffer.from(body.data) : body.data;
+      const encoded = body.bundledFont ? fontBase64(body.data as Buffer) : (typeof body.data === 'string' ? Buffer.from(body.data) : body.data).toString('base64');
       await cdp.send('Fetch.fulfillRequest', {
         requestId,
         responseCode: 200,
@@ -110,7 +110,7 @@ async function answer(cdp: CDPSession, event: Protocol.Fetch.RequestPausedEvent,
           { name: 'Cache-Control', value: body.bundledFont ? 'public, max-age=31536000, immutable' : 'no-store' },
           { name: 'Content-Security-Policy', value: CSP },
         ],
-        body: data.toString('base64'),
+        body: encoded,
       });
       return;
     }
@@ -126,6 +126,13 @@ async function answer(cdp: CDPSession, event: Protocol.Fetch.RequestPausedEvent,
  * keep their bytes (a few MB per build) instead of reading them again.
  */
 const fontBytes = new Map<string, Buffer>();
+/** and their base64 form, as the DevTools protocol takes it */
+const fontEncoded = new WeakMap<Buffer, string>();
+function fontBase64(data: Buffer): string {
+  let text = fontEncoded.get(data);
+  if (text === undefined) fontEncoded.set(data, (text = data.toString('base64')));
+  return text;
+}
 
 async function resolve(url: string, routes: Routes): Promise<{ type: string; data: Buffer | string; bundledFont?: boolean } | undefined> {
   if (!url.startsWith(`${ORIGIN}/`)) return undefined;
