@@ -139,7 +139,11 @@ async function cold(name: string, input: string, pages: string[]) {
 async function main() {
   const started = new Date();
   // the seed feature alone, as its own page
-  const seed = manuscriptWith('seed', (e) => e.pages.filter((p) => JSON.stringify(p.articles).includes('seed.md')));
+  const seed = manuscriptWith('seed', (e) =>
+    e.pages
+      .filter((p) => JSON.stringify(p.articles).includes('seed.md'))
+      .map((p) => ({ ...p, articles: p.articles.filter((a) => JSON.stringify(a).includes('"seed.md"') || a === 'seed.md') })),
+  );
   // the 4-page sample edition four times over: 16 broadsheet pages, continuations renumbered
   const sixteen = manuscriptWith('sixteen', (e) =>
     Array.from({ length: 4 }, (_, r) =>
