@@ -4,6 +4,8 @@
  * module per article, each with its headline block and body.
  */
 import { PAGE_SIZES, type ArticleFrontMatter, type Edition, type PageSpec, type Placement, type TemplateConfig } from '../config/index.ts';
+import type { ElementContent } from 'hast';
+import { segmentText } from '../transform/rehype/rehype-cjk-spans.ts';
 import { formatChineseDate } from './format-date.ts';
 import type { Template } from './load-template.ts';
 
@@ -141,18 +143,42 @@ function renderFolio(page: PageForTemplate): string {
 </header>`;
 }
 
+/**
+ * Headline text (from front matter, so the transform never saw it) as HTML with
+ * the body's typography spans: punctuation marks and Han–Latin runs, which get
+ * the same 1/4 em Han–Latin space as the body text. No character is added.
+ */
+export function typesetInline(text: string): string {
+  const html = (nodes: ElementContent[]): string =>
+    nodes
+      .map((n) => {
+        if (n.type === 'text') return escapeHtml(n.value);
+        if (n.type !== 'element') return '';
+        if (n.tagName === 'wbr') return '<wbr>';
+        const cls = (n.properties.className as string[] | undefined)?.join(' ');
+        return `<${n.tagName}${cls ? ` class="${escapeHtml(cls)}"` : ''}>${html(n.children)}</${n.tagName}>`;
+      })
+      .join('');
+  return html(segmentText(text, '', '', { hanLatin: true, strictness: 'basic' }));
+}
+
+/** A jump line (转版): spans like the body's, and its closing bracket at the line's end set half-width. */
+export function jumpLine(text: string): string {
+  return typesetInline(text).replace(/<span class="bm-p bm-p-close">）<\/span>$/, '<span class="bm-p bm-p-close bm-p-end">）</span>');
+}
+
 export function renderHeadline(fm: ArticleFrontMatter & { title: string }): string {
   const authors = typeof fm.authors === 'string' ? [fm.authors] : (fm.authors ?? []);
   return `<header class="bm-headline">
-${fm.kicker ? `<p class="bm-kicker">${escapeHtml(fm.kicker)}</p>` : ''}<h1 class="bm-title">${escapeHtml(fm.title)}</h1>
-${fm.subtitle ? `<p class="bm-subtitle">${escapeHtml(fm.subtitle)}</p>` : ''}${authors.length ? `<p class="bm-byline">${authors.map(escapeHtml).join('　')}</p>` : ''}
-${fm.summary ? `<p class="bm-summary">${escapeHtml(fm.summary)}</p>` : ''}
+${fm.kicker ? `<p class="bm-kicker">${typesetInline(fm.kicker)}</p>` : ''}<h1 class="bm-title">${typesetInline(fm.title)}</h1>
+${fm.subtitle ? `<p class="bm-subtitle">${typesetInline(fm.subtitle)}</p>` : ''}${authors.length ? `<p class="bm-byline">${authors.map(typesetInline).join('　')}</p>` : ''}
+${fm.summary ? `<p class="bm-summary">${typesetInline(fm.summary)}</p>` : ''}
 </header>`;
 }
 
 /** A continuation's repeat headline: the title again, small. */
 function renderRepeatHeadline(fm: ArticleFrontMatter & { title: string }): string {
-  return `<header class="bm-headline bm-headline-repeat"><h1 class="bm-title">${escapeHtml(fm.title)}</h1></header>`;
+  return `<header class="bm-headline bm-headline-repeat"><h1 class="bm-title">${typesetInline(fm.title)}</h1></header>`;
 }
 
 function renderModule(a: ArticleForPage, _edition: Edition): string {
@@ -174,7 +200,7 @@ function renderModule(a: ArticleForPage, _edition: Edition): string {
     .map(([k, v]) => ` data-${k}="${escapeHtml(String(v))}"`)
     .join('');
   const head = a.continuedFrom ? renderRepeatHeadline(a.frontMatter) : renderHeadline(a.frontMatter);
-  const from = a.continuedFrom ? `<p class="bm-jump bm-jump-from">（上接第${escapeHtml(a.continuedFrom)}版）</p>\n` : '';
+  const from = a.continuedFrom ? `<p class="bm-jump bm-jump-from">${jumpLine(`（上接第${a.continuedFrom}版）`)}</p>\n` : '';
   return `<article class="bm-module${a.continuedFrom ? ' bm-continuation' : ''}" lang="${escapeHtml(a.frontMatter.lang)}"${data}>
 ${head}
 <div class="bm-body bm-text">

@@ -316,7 +316,10 @@ function layout(options: LayoutOptions): LayoutReport {
       if (jumping) {
         const jump = document.createElement('p');
         jump.className = 'bm-jump bm-jump-to';
-        jump.textContent = `（下转第${m.continueOn}版）`;
+        // spans like the body's; the closing bracket ends the line and is set half-width
+        const label = m.continueOn!.replace(/[&<>"]/g, '');
+        const number = /^[0-9A-Za-z]+$/.test(label) ? `<span class="bm-hl bm-hl-s bm-hl-e">${label}</span>` : label;
+        jump.innerHTML = `<span class="bm-p bm-p-open">（</span>下转第${number}版<span class="bm-p bm-p-close bm-p-end">）</span>`;
         frameEls.at(-1)!.append(jump);
         report.continuations!.push({
           article: m.article,
