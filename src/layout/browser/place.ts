@@ -57,7 +57,18 @@ export function placeModules(requests: PlaceRequest[], columns: number, lines: n
   };
   const put = (i: number, c: number, t: number, k: number, h: number, need: number) => {
     const p = placed[i]!;
-    Object.assign(p, { column: c, line: t, columns: k, lines: Math.max(1, Math.min(h, lines - t)), ok: true, stretched: !p.fixed && h > need });
+    let height = Math.max(1, Math.min(h, lines - t));
+    // a module placed earlier right below (an explicit one): leave the blank line for the rule above it
+    const below = t + height;
+    if (height > 1 && below < lines) {
+      for (let col = c; col < c + k && col < columns; col++) {
+        if (owner[col]![below] !== -1 && owner[col]![below] !== i) {
+          height -= 1;
+          break;
+        }
+      }
+    }
+    Object.assign(p, { column: c, line: t, columns: k, lines: height, ok: true, stretched: !p.fixed && height > need });
     // one blank line under a module keeps it apart from the next (the rule runs there)
     mark(i, c, k, t, p.lines + (t + p.lines < lines ? 1 : 0));
   };
