@@ -112,6 +112,7 @@ async function runJob<R>(page: Page, job: PrintJob, timeout: number): Promise<Pr
     // The tab shows a page with the same head (stylesheets, fonts): swap the body only. The
     // stylesheets stay parsed and the fonts stay loaded, which saves most of a page load.
     served.navigations = 1; // the page is loaded: a navigation now could only be the manuscript's doing
+    D('swap body');
     await page.evaluate(
       async (body: string, title: string) => {
         document.body.innerHTML = body;
@@ -167,6 +168,7 @@ async function runJob<R>(page: Page, job: PrintJob, timeout: number): Promise<Pr
   const t3 = performance.now();
   const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true, outline: job.outline ?? false, tagged: true, timeout });
   const t4 = performance.now();
+  D('printed');
   const html = job.snapshot ? await page.content() : undefined;
   if (parts) tabHeads.set(page, parts.headKey);
   const timings = { load: t1 - t0, layout: t2 - t1, check: t3 - t2 - (picture ?? 0), pdf: t4 - t3, ...(picture === undefined ? {} : { picture }) };
