@@ -645,33 +645,29 @@ function glueUnits(state: BlockState, a: Unit, b: Unit | null): void {
   state.glues.push(g);
 }
 
+/** Take a nowrap span apart: the <wbr>s parked in it come back, its children go back in its place. */
+function unwrap(span: Node): void {
+  const parent = span.parentNode;
+  if (!parent) return;
+  const parked: Comment[] = [];
+  const walker = document.createTreeWalker(span, NodeFilter.SHOW_COMMENT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) if ((n as Comment).data === 'bm-wbr') parked.push(n as Comment);
+  for (const c of parked) c.replaceWith(document.createElement('wbr'));
+  while (span.firstChild) parent.insertBefore(span.firstChild, span);
+  parent.removeChild(span);
+  parent.normalize();
+}
+
 function unglue(state: BlockState): void {
-  for (const g of state.glues) {
-    const parent = g.parentNode;
-    if (!parent) continue;
-    const parked: Comment[] = [];
-    const walker = document.createTreeWalker(g, NodeFilter.SHOW_COMMENT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) if ((n as Comment).data === 'bm-wbr') parked.push(n as Comment);
-    for (const c of parked) c.replaceWith(document.createElement('wbr'));
-    while (g.firstChild) parent.insertBefore(g.firstChild, g);
-    parent.removeChild(g);
-    parent.normalize();
-  }
+  for (const g of state.glues) unwrap(g);
   state.glues = [];
 }
 
 function unkeep(state: BlockState): void {
   const keep = state.keep;
   if (!keep || !keep.parentNode) return;
-  const parent = keep.parentNode;
-  if (keep.previousSibling?.nodeName === 'WBR') parent.removeChild(keep.previousSibling);
-  const parked: Comment[] = [];
-  const walker = document.createTreeWalker(keep, NodeFilter.SHOW_COMMENT);
-  for (let n = walker.nextNode(); n; n = walker.nextNode()) if ((n as Comment).data === 'bm-wbr') parked.push(n as Comment);
-  for (const c of parked) c.replaceWith(document.createElement('wbr'));
-  while (keep.firstChild) parent.insertBefore(keep.firstChild, keep);
-  parent.removeChild(keep);
-  parent.normalize();
+  if (keep.previousSibling?.nodeName === 'WBR') keep.parentNode.removeChild(keep.previousSibling);
+  unwrap(keep);
   state.keep = null;
 }
 
