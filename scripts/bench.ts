@@ -3,7 +3,7 @@
  * printing the same final HTML with the same Chromium, measured in the same run
  * (run by run, paired). Not part of `npm test`. Results: bench/results.json.
  *
- *   npm run bench [-- --runs 5]
+ *   npm run bench [-- --runs 5] [-- --only seed,sixteen,warm]
  */
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,8 +17,10 @@ import { BrowserSession } from '../src/print/index.ts';
 import { fontPackageDir, FONT_FACES, TEMPLATES_DIR } from '../src/template/index.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, only: { type: 'string', default: 'seed,sixteen,warm' } } });
 const RUNS = Number(values.runs);
+/** which measurements to take: seed (cold seed page), sixteen (16-page edition), warm (warm rebuild and preview) */
+const ONLY = new Set(values.only!.split(','));
 const work = mkdtempSync(path.join(os.tmpdir(), 'banmian-bench-'));
 
 interface Sample {
@@ -162,31 +164,35 @@ async function main() {
   let sixteenPages: string[];
   try {
     seedPages = await snapshots(seed, 'seed', session);
-    sixteenPages = await snapshots(sixteen, 'sixteen', session);
+    sixteenPages = ONLY.has('sixteen') ? await snapshots(sixteen, 'sixteen', session) : [];
   } finally {
     await session.close();
   }
   const rows: { name: string; ours: ReturnType<typeof stats>; bare: ReturnType<typeof stats>; ratio: number; target: number; memory?: { ours: number; bare: number; ratio: number; target: number } }[] = [];
-  const seedRuns = await cold('seed', seed, seedPages);
-  rows.push({
-    name: 'seed page, cold',
-    ours: stats(seedRuns.ours.map((s) => s.seconds)),
-    bare: stats(seedRuns.bare.map((s) => s.seconds)),
-    ratio: stats(seedRuns.ours.map((s) => s.seconds)).median / stats(seedRuns.bare.map((s) => s.seconds)).median,
-    target: 1.2,
-  });
-  const edRuns = await cold('sixteen', sixteen, sixteenPages);
-  const memOurs = stats(edRuns.ours.map((s) => s.peakMiB)).median;
-  const memBare = stats(edRuns.bare.map((s) => s.peakMiB)).median;
-  rows.push({
-    name: '16-page edition, cold',
-    ours: stats(edRuns.ours.map((s) => s.seconds)),
-    bare: stats(edRuns.bare.map((s) => s.seconds)),
-    ratio: stats(edRuns.ours.map((s) => s.seconds)).median / stats(edRuns.bare.map((s) => s.seconds)).median,
-    target: 1.3,
-    memory: { ours: memOurs, bare: memBare, ratio: memOurs / memBare, target: 1.5 },
-  });
-  const warm = await warmRebuild(seed, seedPages[0]!);
+  if (ONLY.has('seed')) {
+    const seedRuns = await cold('seed', seed, seedPages);
+    rows.push({
+      name: 'seed page, cold',
+      ours: stats(seedRuns.ours.map((s) => s.seconds)),
+      bare: stats(seedRuns.bare.map((s) => s.seconds)),
+      ratio: stats(seedRuns.ours.map((s) => s.seconds)).median / stats(seedRuns.bare.map((s) => s.seconds)).median,
+      target: 1.2,
+    });
+  }
+  if (ONLY.has('sixteen')) {
+    const edRuns = await cold('sixteen', sixteen, sixteenPages);
+    const memOurs = stats(edRuns.ours.map((s) => s.peakMiB)).median;
+    const memBare = stats(edRuns.bare.map((s) => s.peakMiB)).median;
+    rows.push({
+      name: '16-page edition, cold',
+      ours: stats(edRuns.ours.map((s) => s.seconds)),
+      bare: stats(edRuns.bare.map((s) => s.seconds)),
+      ratio: stats(edRuns.ours.map((s) => s.seconds)).median / stats(edRuns.bare.map((s) => s.seconds)).median,
+      target: 1.3,
+      memory: { ours: memOurs, bare: memBare, ratio: memOurs / memBare, target: 1.5 },
+    });
+  }
+  const warm = ONLY.has('warm') ? await warmRebuild(seed, seedPages[0]!) : { rows: [], breakdown: [] };
   rows.push(...warm.rows);
 
   const machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}` };
