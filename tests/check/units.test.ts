@@ -4,9 +4,11 @@ import { parseStext } from '../../src/check/extract-glyphs.ts';
 import { fontViolations, parsePdffonts } from '../../src/check/fonts.ts';
 import { buildLayout } from '../../src/check/layout.ts';
 import { stripMarkdown } from '../../src/check/manuscript.ts';
+import { extraPerGap } from '../../src/check/rules/loose-lines.ts';
 import { checkOverlaps } from '../../src/check/rules/overlaps.ts';
 import { checkProhibitions } from '../../src/check/rules/prohibitions.ts';
 import { diffText } from '../../src/check/text-diff.ts';
+import type { Glyph, Line } from '../../src/check/types.ts';
 
 describe('stripMarkdown', () => {
   it('drops front matter and markup, keeping alt text and link text', () => {
@@ -117,5 +119,30 @@ describe('overlaps', () => {
     // （ drawn in the right half: a letter may end in its blank left half, not in its right half
     expect(checkOverlaps(buildLayout(parseStext(stext([[10, 20, '一二'], [30, 20, 'S', 6], [31, 20, '（四']]))[0]!)).count).toBe(0);
     expect(checkOverlaps(buildLayout(parseStext(stext([[10, 20, '一二'], [30, 20, 'S', 6], [27, 20, '（四']]))[0]!)).count).toBe(1);
+  });
+});
+
+describe('extraPerGap (loose lines)', () => {
+  // one line at 10 pt: glyphs of width 10 pt placed with the given gaps (pt) before each
+  const line = (text: string, gaps: number[]): Line => {
+    let x = 0;
+    const glyphs: Glyph[] = [...text].map((ch, i) => {
+      x += gaps[i] ?? 0;
+      const g = { page: 1, ch, x, y: 10, x0: x, x1: x + 10, top: 0, bottom: 10, size: 10 } as Glyph;
+      x += 10;
+      return g;
+    });
+    return { page: 1, index: 0, glyphs, text, x0: 0, x1: x, baseline: 10, size: 10, column: 0, row: 0, full: true, paragraphStart: false, paragraphEnd: false };
+  };
+  it('counts the gaps of a justified line, in em per gap', () => {
+    expect(extraPerGap(line('甲乙丙丁戊', [0, 2, 2, 2, 2]))).toBeCloseTo(0.2, 5);
+  });
+  it('does not count the Han–Latin space up to 1/4 em, only what is beyond it', () => {
+    // 甲 5G 乙: two Han–Latin gaps of 1/4 em and no justification
+    expect(extraPerGap(line('甲5G乙', [0, 2.5, 0, 2.5]))).toBe(0);
+    // the same gaps at 1/2 em: 1/4 em beyond the design on each, over three gaps
+    expect(extraPerGap(line('甲5G乙', [0, 5, 0, 5]))).toBeCloseTo(0.5 / 3, 5);
+    // a gap between two Han characters is all extra
+    expect(extraPerGap(line('甲乙丙', [0, 2.5, 0]))).toBeCloseTo(0.125, 5);
   });
 });

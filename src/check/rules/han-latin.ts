@@ -30,14 +30,24 @@ export function emptyHanLatin(): HanLatinSection {
   };
 }
 
+/**
+ * The line's justification: the median gap between two Han characters, or, in a line without
+ * such a pair (`〔2021〕164号）要`), between Han characters and full-width marks.
+ */
 function justification(gs: Glyph[]): number {
-  const gaps: number[] = [];
+  const han: number[] = [];
+  const wide: number[] = [];
+  const isWide = (c: string) => isHan(c) || FULL_WIDTH_PUNCTUATION.has(c);
   for (let i = 1; i < gs.length; i++) {
     const a = gs[i - 1]!;
     const b = gs[i]!;
-    if (isHan(lastChar(a.ch)) && isHan(firstChar(b.ch))) gaps.push(Math.max(0, b.x0 - a.x1) / b.size);
+    const ca = lastChar(a.ch);
+    const cb = firstChar(b.ch);
+    const gap = Math.max(0, b.x0 - a.x1) / b.size;
+    if (isHan(ca) && isHan(cb)) han.push(gap);
+    else if (isWide(ca) && isWide(cb)) wide.push(gap);
   }
-  return median(gaps) ?? 0;
+  return median(han) ?? median(wide) ?? 0;
 }
 
 export function checkHanLatin(layout: PageLayout): HanLatinSection {

@@ -61,6 +61,8 @@ export interface TypesetReport {
   hanLatinTrimmed: number;
   /** opening marks set flush at line start */
   openingFlush: number;
+  /** loose lines that took a character from a tight line above */
+  shifted: number;
   /** one-character last lines fixed */
   orphansFixed: number;
   /** one-character last lines left (could not be fixed without changing the line count) */
@@ -127,7 +129,12 @@ interface Experiment {
   /** unit index that ended the line before */
   last: number;
   els: [Element, string][];
-  kind: 'reduce' | 'orphan';
+  kind: 'reduce' | 'orphan' | 'shift';
+  /** shift: the nowrap span that carries the donor line's last character down */
+  glue?: HTMLElement;
+  /** shift: the donor line, and the loose line's looseness before */
+  donor?: number;
+  before?: number;
 }
 
 interface BlockState {
@@ -154,13 +161,15 @@ interface BlockState {
   squeezeOk: boolean;
   /** loose lines already tried, by their last unit */
   triedLoose: Set<string>;
+  /** nowrap spans that carry a character down to a loose line: never taken up again */
+  shiftGlues: Set<HTMLElement>;
   pending: Experiment | null;
   quiet: number;
   done: boolean;
 }
 
 function emptyReport(): TypesetReport {
-  return { lineEndMarks: 0, lineEndHalfWidth: 0, squeezed: 0, hanLatinTrimmed: 0, openingFlush: 0, orphansFixed: 0, orphansLeft: 0, reverted: 0, rounds: 0, blocks: 0, measurements: 0, ms: 0, msMeasure: 0 };
+  return { lineEndMarks: 0, lineEndHalfWidth: 0, squeezed: 0, shifted: 0, hanLatinTrimmed: 0, openingFlush: 0, orphansFixed: 0, orphansLeft: 0, reverted: 0, rounds: 0, blocks: 0, measurements: 0, ms: 0, msMeasure: 0 };
 }
 
 function skipText(node: Node, block: Element): boolean {
@@ -308,20 +317,15 @@ function room(m: Measure, line: MLine): number {
   return m.box.right - right;
 }
 
-/** Estimated extra space per gap (em) once the line is justified, Han–Latin margins included. */
-function looseness(m: Measure, k: number, hanLatin: number): number {
+/**
+ * Estimated extra space per gap (em) once the line is justified. Han–Latin margins are the
+ * design, not justification (as in `banmian check`): only the room left at the line's end counts.
+ */
+function looseness(m: Measure, k: number): number {
   const line = m.lines[k]!;
   const gaps = line.last - line.first;
   if (gaps < 1) return 0;
-  let hl = 0;
-  for (let i = line.first; i <= line.last; i++) {
-    const sp = m.units[i]!.span;
-    if (!sp || !sp.classList.contains('bm-hl')) continue;
-    const [a, b] = m.spans.get(sp)!;
-    if (i === a && i !== line.first && sp.classList.contains('bm-hl-s')) hl += sp.classList.contains('bm-hl-squeeze') ? 0.125 : hanLatin;
-    if (i === b && i !== line.last && sp.classList.contains('bm-hl-e')) hl += sp.classList.contains('bm-hl-squeeze') ? 0.125 : hanLatin;
-  }
-  return (room(m, line) / m.em + hl) / gaps;
+  return room(m, line) / m.em / gaps;
 }
 
 /** Removes a class whose condition failed; it is not set again on that element (no flip-flop). */
@@ -394,14 +398,27 @@ function round(state: BlockState, m: Measure, options: TypesetOptions, report: T
   state.pending = null;
   if (ex) {
     const line = lines[ex.line];
-    const ok = nLines <= state.lines0 && !!line && (ex.kind === 'orphan' ? letters(m, lines[nLines - 1]!) !== 1 || nLines < 2 : line.last > ex.last);
+    const ok =
+      nLines <= state.lines0 &&
+      !!line &&
+      (ex.kind === 'orphan'
+        ? letters(m, lines[nLines - 1]!) !== 1 || nLines < 2
+        : ex.kind === 'shift'
+          ? line.last === ex.last && looseness(m, ex.line) < ex.before! - 0.02 && looseness(m, ex.donor!) <= LOOSE_EM
+          : line.last > ex.last);
     if (DEBUG) dlog(`exp ${ex.kind} line ${ex.line} room ${line ? (room(m, line) / m.em).toFixed(2) : '-'} next ${lines[ex.line + 1] ? units.slice(lines[ex.line + 1]!.first, lines[ex.line + 1]!.first + 4).map((u) => `${u.ch}${((rect(m, units.indexOf(u))?.width ?? 0) / m.em).toFixed(2)}`).join(' ') : ''} ok=${ok} n=${nLines}/${state.lines0} last ${ex.last}->${line?.last} els=${ex.els.map(([e, c]) => e.textContent + ':' + c).join(',')}`);
     if (!ok) {
       for (const [el, cls] of ex.els) setClass(state, el, cls, false);
       if (ex.kind === 'orphan') unkeep(state);
+      if (ex.kind === 'shift' && ex.glue) {
+        state.glues = state.glues.filter((g) => g !== ex.glue);
+        state.shiftGlues.delete(ex.glue);
+        unwrap(ex.glue);
+      }
       return true;
     }
     if (ex.kind === 'reduce') report.squeezed++;
+    else if (ex.kind === 'shift') report.shifted++;
     else report.orphansFixed++;
   }
 
@@ -503,10 +520,13 @@ function round(state: BlockState, m: Measure, options: TypesetOptions, report: T
   if (options.lineEndHalfWidth && state.squeezeOk) {
     for (let k = 0; k + 1 < nLines; k++) {
       const line = lines[k]!;
-      const key = `${k}:${line.last}`;
+      const key = `${k}:${line.first}:${line.last}`;
       if (state.triedLoose.has(key)) continue;
-      if (looseness(m, k, options.hanLatinSpace) <= LOOSE_EM) continue;
+      if (looseness(m, k) <= LOOSE_EM) continue;
       state.triedLoose.add(key);
+      // a character carried down by a shift stays down
+      const head = units[lines[k + 1]!.first]!.node;
+      if ([...state.shiftGlues].some((g) => g.contains(head))) continue;
       const els = compressions(m, k);
       // the next line's first unit: its closing/pause mark will end this line, half-width
       const next = lines[k + 1]!;
@@ -530,6 +550,30 @@ function round(state: BlockState, m: Measure, options: TypesetOptions, report: T
       for (const [el, cls] of els) if (setClass(state, el, cls, true)) applied.push([el, cls]);
       if (applied.length === 0) continue;
       state.pending = { line: k, last: line.last, els: applied, kind: 'reduce' };
+      return true;
+    }
+  }
+
+  // shift (the paragraph takes up the room): a loose line whose next unit cannot come up even
+  // compressed takes a character from a tight line above instead. That line ends a character
+  // early (its last character glued to the next line's first), the lines in between shift by
+  // one, and the loose line starts a character earlier. Kept when the loose line got tighter
+  // and the line that gave the character stays within the loose limit.
+  if (options.lineEndHalfWidth && state.squeezeOk) {
+    for (let k = 1; k + 1 < nLines; k++) {
+      const before = looseness(m, k);
+      if (before <= LOOSE_EM) continue;
+      const key = `s${k}:${lines[k]!.first}:${lines[k]!.last}`;
+      if (state.triedLoose.has(key)) continue;
+      state.triedLoose.add(key);
+      const shift = donorFor(m, k);
+      if (DEBUG) dlog(`shift? line ${k} ${units.slice(lines[k]!.first, lines[k]!.last + 1).map((u) => u.ch).join('')} (${before.toFixed(3)}): ${shift ? `line ${shift.j}` : 'no donor'}`);
+      if (!shift) continue;
+      const g = glueUnits(state, units[shift.a]!, units[shift.b]!);
+      if (!g) continue;
+      state.shiftGlues.add(g);
+      if (DEBUG) dlog(`shift line ${k} (${before.toFixed(3)}) from line ${shift.j}: ${g.textContent}`);
+      state.pending = { line: k, last: lines[k]!.last, els: [], kind: 'shift', glue: g, donor: shift.j, before };
       return true;
     }
   }
@@ -620,9 +664,51 @@ function glue(state: BlockState, sp: HTMLElement, next: Unit | null): void {
   state.glues.push(g);
 }
 
-/** Glues unit `a` (whole span) to unit `b` (whole span) in a nowrap span. */
-function glueUnits(state: BlockState, a: Unit, b: Unit | null): void {
-  if (!b) return;
+/**
+ * The line above loose line k that can best give up its last character (with the marks that
+ * must go with it) and stay within the loose limit: the lines in between must be full, else
+ * they absorb the shift. Returns the units to glue: the donor's first unit to move down and
+ * the next line's first unit (with what may not be parted from it).
+ */
+function donorFor(m: Measure, k: number): { j: number; a: number; b: number } | null {
+  const { lines, units } = m;
+  let best: { j: number; a: number; b: number; loose: number } | null = null;
+  for (let j = k - 1; j >= 0 && j >= k - 6; j--) {
+    const line = lines[j]!;
+    if (j < k - 1 && room(m, lines[j + 1]!) >= 0.5 * m.em) break;
+    let a = line.last;
+    while (a > line.first && PUNCT.test(units[a]!.ch) && !OPENING.test(units[a]!.ch)) a--;
+    while (a > line.first && OPENING.test(units[a - 1]!.ch)) a--;
+    const u = units[a]!;
+    if (a <= line.first + 1 || NO_START.test(u.ch) || (PUNCT.test(u.ch) && !OPENING.test(u.ch))) continue;
+    // a Latin run moves whole: its first letter
+    if (u.span?.classList.contains('bm-hl')) {
+      const first = m.spans.get(u.span)![0];
+      if (first <= line.first + 1) continue;
+      a = first;
+    }
+    const ra = rect(m, a);
+    const rl = rect(m, line.last);
+    if (!ra || !rl) continue;
+    const moved = (rl.right - ra.left) / m.em;
+    const gaps = a - 1 - line.first;
+    if (gaps < 1) continue;
+    // the mark that then ends the line is set half-width: half an em more to spread
+    const end = units[a - 1]!;
+    const halfMore = end.span && isKind(end.span, 'bm-p-close', 'bm-p-pause') && !end.span.classList.contains('bm-p-end') ? 0.5 : 0;
+    const loose = (room(m, line) / m.em + moved + halfMore) / gaps;
+    if (DEBUG) dlog(`  donor? ${j} a=${units[a]!.ch} moved=${moved.toFixed(2)} room=${(room(m, line) / m.em).toFixed(2)} gaps=${gaps} -> ${loose.toFixed(3)}`);
+    if (loose > LOOSE_EM) continue;
+    let b = lines[j + 1]!.first;
+    while (b < units.length - 1 && (OPENING.test(units[b]!.ch) || NO_START.test(units[b + 1]!.ch))) b++;
+    if (!best || loose < best.loose) best = { j, a, b, loose };
+  }
+  return best && { j: best.j, a: best.a, b: best.b };
+}
+
+/** Glues unit `a` (whole span) to unit `b` (whole span) in a nowrap span; returns the span. */
+function glueUnits(state: BlockState, a: Unit, b: Unit | null): HTMLElement | null {
+  if (!b) return null;
   const block = state.el;
   const atomOf = (x: Unit) => {
     const atom = x.node.parentElement?.closest('.bm-p, .bm-hl, .bm-nobr, ruby');
@@ -631,18 +717,19 @@ function glueUnits(state: BlockState, a: Unit, b: Unit | null): void {
   const r = document.createRange();
   const aa = atomOf(a);
   const bb = atomOf(b);
-  if (aa?.querySelector('wbr') || bb?.querySelector('wbr')) return;
+  if (aa?.querySelector('wbr') || bb?.querySelector('wbr')) return null;
   if (aa) r.setStartBefore(aa);
   else r.setStart(a.node, a.offset);
   if (bb) r.setEndAfter(bb);
   else r.setEnd(b.node, b.offset + b.ch.length);
-  if (r.collapsed) return;
+  if (r.collapsed) return null;
   const g = document.createElement('span');
   g.className = 'bm-glue';
   g.appendChild(r.extractContents());
   for (const w of [...g.querySelectorAll('wbr')]) w.replaceWith(document.createComment('bm-wbr'));
   r.insertNode(g);
   state.glues.push(g);
+  return g;
 }
 
 /** Take a nowrap span apart: the <wbr>s parked in it come back, its children go back in its place. */
@@ -661,6 +748,7 @@ function unwrap(span: Node): void {
 function unglue(state: BlockState): void {
   for (const g of state.glues) unwrap(g);
   state.glues = [];
+  state.shiftGlues.clear();
 }
 
 function unkeep(state: BlockState): void {
@@ -706,11 +794,11 @@ function urlBreaks(root: HTMLElement): void {
   }
 }
 
-/** Blocks of text inside root, innermost only. */
+/** Blocks of text inside root, innermost only; blocks marked `bm-typeset-done` (set already, by a cache) are left alone. */
 function blocksOf(root: HTMLElement): HTMLElement[] {
   const all = [...root.querySelectorAll<HTMLElement>(BLOCK_SELECTOR)];
   if (root.matches(BLOCK_SELECTOR)) all.unshift(root);
-  return all.filter((el) => !el.querySelector(BLOCK_SELECTOR) && /\S/u.test(el.textContent ?? ''));
+  return all.filter((el) => !el.querySelector(BLOCK_SELECTOR) && !el.classList.contains('bm-typeset-done') && /\S/u.test(el.textContent ?? ''));
 }
 
 function measured(state: BlockState, report: TypesetReport): Measure {
@@ -748,6 +836,7 @@ export function typesetText(root: HTMLElement, options: TypesetOptions): Typeset
     squeezes: new Set(),
     squeezeOk: true,
     triedLoose: new Set(),
+    shiftGlues: new Set(),
     pending: null,
     quiet: 0,
     done: false,
