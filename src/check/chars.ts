@@ -45,3 +45,29 @@ export function lastChar(s: string): string {
   const a = [...s];
   return a[a.length - 1] ?? '';
 }
+
+/** full-width marks drawn in the left half of the em box (Simplified Chinese fonts) */
+const INK_LEFT = new Set([...'，。、”’」』）》〉】〗〕］｝']);
+/** drawn in the right half */
+const INK_RIGHT = new Set([...'“‘「『（《〈【〖〔［｛']);
+/** drawn in the middle */
+const INK_CENTRE = new Set([...'：；！？']);
+
+/**
+ * A glyph's horizontal extent, a full-width mark's cut to the half its ink is in (the middle
+ * half for `：；！？`): a mark set half-width (at line end, or compressed mid-line) keeps its
+ * full advance box in the PDF, its blank half lying in the gutter or under its neighbour.
+ */
+export function inkExtent(g: { ch: string; x0: number; x1: number; size: number }): [number, number] {
+  let x0 = Math.min(g.x0, g.x1);
+  let x1 = Math.max(g.x0, g.x1);
+  if (x1 - x0 > 0.9 * g.size) {
+    if (INK_LEFT.has(g.ch)) x1 = x0 + 0.5 * g.size;
+    else if (INK_RIGHT.has(g.ch)) x0 = x1 - 0.5 * g.size;
+    else if (INK_CENTRE.has(g.ch)) {
+      x0 += 0.25 * g.size;
+      x1 -= 0.25 * g.size;
+    }
+  }
+  return [x0, x1];
+}

@@ -4,7 +4,7 @@
  * x position is empty in the neighbouring rows too (a column gutter), so a
  * loosely justified line stays whole.
  */
-import { isSpace } from './chars.ts';
+import { inkExtent, isSpace } from './chars.ts';
 import { modeRounded } from './stats.ts';
 import type { Glyph, Line } from './types.ts';
 
@@ -62,35 +62,46 @@ function similarSize(a: number, b: number): boolean {
 
 /**
  * Is the gap [a, b] of row `self` a column gutter? It is when a band at least
- * 0.4 em wide inside it is empty in most neighbouring rows (within 4 em above
- * and below) that have text of a similar size on both sides of the gap. A gap
- * in a loosely justified line is filled by the text of the lines around it.
+ * 0.4 em wide inside it is empty in most of the neighbouring rows above it, or
+ * in most of those below it (within 4 em), counting rows that have text of a
+ * similar size on both sides of the gap. A gap in a loosely justified line is
+ * filled by the text of the lines above and below it; a gutter under a
+ * headline, a summary or a caption that spans the columns is empty below it
+ * (and one above a spanning element is empty above it).
  */
 function isGutter(rows: Row[], self: number, a: number, b: number, size: number): boolean {
   const y = rows[self]!.y;
   const step = 0.1 * size;
   const samples = Math.max(1, Math.floor((b - a) / step));
-  const covered = new Array<number>(samples).fill(0);
-  let spanning = 0;
-  for (let i = self - 1; i >= 0 && y - rows[i]!.y <= 4 * size; i--) tally(rows[i]!);
-  for (let i = self + 1; i < rows.length && rows[i]!.y - y <= 4 * size; i++) tally(rows[i]!);
-  if (spanning === 0) return true;
-  let run = 0;
-  for (const c of covered) {
-    run = c * 2 < spanning ? run + 1 : 0;
-    if (run * step >= 0.4 * size) return true;
-  }
-  return false;
+  const above: Row[] = [];
+  const below: Row[] = [];
+  for (let i = self - 1; i >= 0 && y - rows[i]!.y <= 4 * size; i--) above.push(rows[i]!);
+  for (let i = self + 1; i < rows.length && rows[i]!.y - y <= 4 * size; i++) below.push(rows[i]!);
+  const sides = [emptyBand(above), emptyBand(below)];
+  if (sides.every((s) => s === null)) return true;
+  return sides.some((s) => s === true);
 
-  function tally(row: Row): void {
-    const gs = row.glyphs.filter((g) => similarSize(g.size, size) && !isSpace(g.ch));
-    if (!gs.some((g) => g.x0 < a + step) || !gs.some((g) => g.x1 > b - step)) return;
-    spanning++;
+  /** null: no row of that side spans the gap */
+  function emptyBand(side: Row[]): boolean | null {
+    const covered = new Array<number>(samples).fill(0);
+    let spanning = 0;
     const tol = 0.1 * size;
-    for (let k = 0; k < samples; k++) {
-      const x = a + (k + 0.5) * step;
-      if (gs.some((g) => g.x0 - tol <= x && x <= g.x1 + tol)) covered[k]!++;
+    for (const row of side) {
+      const gs = row.glyphs.filter((g) => similarSize(g.size, size) && !isSpace(g.ch));
+      if (!gs.some((g) => g.x0 < a + step) || !gs.some((g) => g.x1 > b - step)) continue;
+      spanning++;
+      for (let k = 0; k < samples; k++) {
+        const x = a + (k + 0.5) * step;
+        if (gs.some((g) => { const [x0, x1] = inkExtent(g); return x0 - tol <= x && x <= x1 + tol; })) covered[k]!++;
+      }
     }
+    if (spanning === 0) return null;
+    let run = 0;
+    for (const c of covered) {
+      run = c * 2 < spanning ? run + 1 : 0;
+      if (run * step >= 0.4 * size) return true;
+    }
+    return false;
   }
 }
 
@@ -111,17 +122,21 @@ export function rebuildLines(page: number, glyphs: Glyph[]): Line[] {
     let reach = -Infinity;
     for (const g of row.glyphs) {
       const prev = seg.length ? seg[seg.length - 1]! : null;
+      // ink extents: a mark set half-width at a line end keeps a full box reaching into the gutter
+      const [x0, x1] = inkExtent(g);
       if (prev) {
         const size = Math.max(prev.size, g.size);
-        const gap = g.x0 - reach;
-        if (gap > SPLIT_GAP_EM * size && isGutter(rows, ri, reach, g.x0, size)) {
+        const gap = x0 - reach;
+        // a gutter, or two runs of different sizes apart on one baseline (a folio number and its page name)
+        const otherRun = !similarSize(prev.size, g.size) && gap > 0.3 * size;
+        if (otherRun || (gap > SPLIT_GAP_EM * size && isGutter(rows, ri, reach, x0, size))) {
           segments.push(seg);
           seg = [];
           reach = -Infinity;
         }
       }
       seg.push(g);
-      reach = Math.max(reach, g.x1);
+      reach = Math.max(reach, x1);
     }
     if (seg.length) segments.push(seg);
   });

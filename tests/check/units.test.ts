@@ -4,6 +4,7 @@ import { parseStext } from '../../src/check/extract-glyphs.ts';
 import { fontViolations, parsePdffonts } from '../../src/check/fonts.ts';
 import { buildLayout } from '../../src/check/layout.ts';
 import { stripMarkdown } from '../../src/check/manuscript.ts';
+import { rebuildLines } from '../../src/check/rebuild-lines.ts';
 import { extraPerGap } from '../../src/check/rules/loose-lines.ts';
 import { checkOverlaps } from '../../src/check/rules/overlaps.ts';
 import { checkProhibitions } from '../../src/check/rules/prohibitions.ts';
@@ -144,5 +145,34 @@ describe('extraPerGap (loose lines)', () => {
     expect(extraPerGap(line('甲5G乙', [0, 5, 0, 5]))).toBeCloseTo(0.5 / 3, 5);
     // a gap between two Han characters is all extra
     expect(extraPerGap(line('甲乙丙', [0, 2.5, 0]))).toBeCloseTo(0.125, 5);
+  });
+});
+
+describe('rebuildLines on a newspaper page', () => {
+  // two 5-character columns of 10 pt text with a 1-em gutter; rows 14 pt apart
+  const glyph = (ch: string, x: number, y: number, size = 10, advance = size): Glyph =>
+    ({ page: 1, ch, x, y, x0: x, x1: x + advance, top: y - size, bottom: y, size, font: 'F', horizontal: true, line: -1 }) as Glyph;
+  const row = (text: string, x: number, y: number, size = 10) => [...text].map((ch, i) => glyph(ch, x + i * size, y, size));
+  it('splits at the gutter even when a line-end mark set half-width keeps its full box in it', () => {
+    const glyphs = [
+      // column 1, line 1 ends with a comma set half-width (4.5 em justified to 5 em): its advance
+      // box still covers 1 em, half of it in the gutter
+      ...[...'甲乙丙丁'].map((ch, i) => glyph(ch, i * 11.25, 14)),
+      glyph('，', 45, 14),
+      ...row('子丑寅卯辰', 60, 14),
+      ...row('戊己庚辛壬', 0, 28),
+      ...row('巳午未申酉', 60, 28),
+    ];
+    const lines = rebuildLines(1, glyphs);
+    expect(lines.map((l) => l.text)).toEqual(['甲乙丙丁，', '子丑寅卯辰', '戊己庚辛壬', '巳午未申酉']);
+  });
+  it('keeps a loosely justified line whole', () => {
+    const loose = [...'甲乙丙'].map((ch, i) => glyph(ch, i * 25, 28));
+    const lines = rebuildLines(1, [...row('戊己庚辛壬', 0, 14), ...loose, ...row('子丑寅卯辰', 0, 42)]);
+    expect(lines.map((l) => l.text)).toEqual(['戊己庚辛壬', '甲乙丙', '子丑寅卯辰']);
+  });
+  it('cuts a row where the size changes across a gap (a folio number beside its page name)', () => {
+    const lines = rebuildLines(1, [...row('第2版', 0, 20, 15), ...row('要闻', 52, 20, 20)]);
+    expect(lines.map((l) => l.text)).toEqual(['第2版', '要闻']);
   });
 });

@@ -153,10 +153,12 @@ describe('the sample edition', () => {
     const warned = sample.diagnostics.filter((d) => d.ruleId === 'underset').length;
     expect(warned).toBe(sample.layouts!.reduce((n, l) => n + l.report.underset.length, 0));
     expect(warned, 'underset warnings in the sample').toBe(0);
-    // every module's text ends at most two lines short of the module's end (the underset measure)
+    // every module's text ends at most three lines short of the module's end (the underset measure):
+    // the seed's 8-column module with pictures across 4 columns can only trade text in steps of 4
+    // lines (a picture line) or 8 (a module line); it ends 3 short
     for (const l of sample.layouts!) {
       for (const m of l.report.modules!) {
-        expect(m.shortLines, `${m.article} on page ${l.page}`).toBeLessThanOrEqual(2);
+        expect(m.shortLines, `${m.article} on page ${l.page}`).toBeLessThanOrEqual(3);
         // and the module fills its frames: no more than two empty lines per column of the module
         expect(m.emptyLines, `${m.article} on page ${l.page}`).toBeLessThanOrEqual(2 * m.columns);
       }

@@ -165,7 +165,11 @@ describe('seed edition through build()', () => {
       expect(report.looseLines.fullLines, p.path).toBeGreaterThan(50);
       expect(report.looseLines.percentLoose!, p.path).toBeLessThanOrEqual(5);
       expect(report.lineEndPunctuation.percentHalfWidth ?? 100, p.path).toBeGreaterThanOrEqual(80);
+      // every rule of `banmian check` holds on the whole page, furniture included
+      expect(report.rules.filter((x) => !x.passed).map((x) => `${x.id}: ${x.figure}`), p.path).toEqual([]);
     }
+    const edition = result.outputs.find((o) => o.kind === 'edition')!;
+    expect((await checkPdf(edition.path)).passed, edition.path).toBe(true);
     // the passes may shorten a paragraph, never lengthen it; the engine counts lines after them
     expect(result.diagnostics.filter((d) => d.ruleId === 'underset' || d.ruleId === 'overset')).toEqual([]);
   }, 300_000);

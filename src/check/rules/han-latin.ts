@@ -60,9 +60,10 @@ export function checkHanLatin(layout: PageLayout): HanLatinSection {
     if (!first || !last) continue;
     const em = line.size;
     if (isLatinAlnum(firstChar(first.ch))) {
+      // a margin before the run pushes it right of the column edge (or of the 2-em indent)
       const offset = (first.x0 - left) / em;
-      const fromIndent = Math.min(Math.abs(offset), Math.abs(offset - 2));
-      if (fromIndent > SPACE_EM * 1.6 && fromIndent <= 0.5) out.atLineStart++;
+      const pushed = (d: number) => d > SPACE_EM * 1.6 && d <= 0.5;
+      if (pushed(offset) || pushed(offset - 2)) out.atLineStart++;
     }
     if (line.full && !line.paragraphEnd && isLatinAlnum(lastChar(last.ch))) {
       const short = (right - last.x1) / em;
@@ -78,6 +79,8 @@ function measureLine(layout: PageLayout, line: Line, out: HanLatinSection): void
   for (let i = 1; i < gs.length; i++) {
     const a = gs[i - 1]!;
     const b = gs[i]!;
+    // a space between them (`本报讯　12月`, `CN43-0000 邮发代号`) is a word space, not Han–Latin spacing
+    if (line.glyphs.indexOf(b) - line.glyphs.indexOf(a) !== 1) continue;
     const ca = lastChar(a.ch);
     const cb = firstChar(b.ch);
     const gapPt = b.x0 - a.x1;

@@ -6,7 +6,7 @@
  * that compressed punctuation pairs (50%) pass. A full-width mark's box is only
  * the half (or, for ：；！？, the middle half) its ink is drawn in.
  */
-import { isSpace } from '../chars.ts';
+import { inkExtent, isSpace } from '../chars.ts';
 import { round } from '../stats.ts';
 import type { Glyph, OverlapSection, PageLayout } from '../types.ts';
 
@@ -25,26 +25,11 @@ interface Box {
   y1: number;
 }
 
-/** full-width marks drawn in the left half of the em box (Simplified Chinese fonts) */
-const INK_LEFT = new Set([...'，。、”’」』）》〉】〗〕］｝']);
-/** drawn in the right half */
-const INK_RIGHT = new Set([...'“‘「『（《〈【〖〔［｛']);
-/** drawn in the middle */
-const INK_CENTRE = new Set([...'：；！？']);
-
 function box(g: Glyph): Box {
-  let x0 = Math.min(g.x0, g.x1);
-  let x1 = Math.max(g.x0, g.x1);
   // A full-width mark's box is cut to the half where its ink is: compressed punctuation (a mark
   // set half-width mid-line, an opening bracket set flush) puts its blank half under its neighbour.
-  if (x1 - x0 > 0.9 * g.size) {
-    if (INK_LEFT.has(g.ch)) x1 = x0 + 0.5 * g.size;
-    else if (INK_RIGHT.has(g.ch)) x0 = x1 - 0.5 * g.size;
-    else if (INK_CENTRE.has(g.ch)) {
-      x0 += 0.25 * g.size;
-      x1 -= 0.25 * g.size;
-    }
-  }
+  const [x0, x1ink] = inkExtent(g);
+  let x1 = x1ink;
   if (x1 - x0 < 0.05 * g.size) x1 = x0 + 0.05 * g.size;
   return { g, x0, x1, y0: g.y - 0.88 * g.size, y1: g.y + 0.12 * g.size };
 }
