@@ -29,6 +29,10 @@
  *              Chromium's line breaker counts, unlike an end margin) and the
  *              Han–Latin margin after a Latin run that would end the line;
  *              kept only when the unit came up and the block got no longer;
+ *   shift    — a loose line whose next unit cannot come up even so takes a character from
+ *              a tight line above (up to six lines up, the lines between shift by one),
+ *              when that line stays within the loose limit; kept when the loose line got
+ *              tighter;
  *   line end — a closing or pause mark at line end set half-width (GB/T 15834 §5.1.10);
  *   edges    — no Han–Latin margin at line start or end; a Latin run that would then
  *              jump back up (it fits the line above only without its margin) gets a
