@@ -851,6 +851,8 @@ export function typesetText(root: HTMLElement, options: TypesetOptions): Typeset
   const run = (active: BlockState[], rounds: number) => {
     for (let r = 0; r < rounds; r++) {
       let any = false;
+      // measure every changed block before any block changes: one layout for all of them
+      for (const s of active) if (!s.done) measured(s, report);
       for (const s of active) {
         if (s.done) continue;
         const changed = round(s, measured(s, report), options, report);
