@@ -3,11 +3,13 @@
  * byte-identical rebuilds, bleed and crop marks. Real Chromium, real qpdf/poppler.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PDFDocument } from 'pdf-lib';
 import { build } from '../../src/pipeline/index.ts';
+import { clearPostprocessCache, finalizePage, mergeEdition, postprocessEdition, type EditionPage, type PdfMetadata } from '../../src/postprocess/index.ts';
 import { BrowserSession } from '../../src/print/index.ts';
 
 const fixture = path.join(import.meta.dirname, 'fixtures', 'two-pages');
@@ -34,6 +36,7 @@ describe('edition PDF', () => {
     b = path.join(tmp, 'b');
     const r1 = await build(fixture, { outDir: a, session });
     expect(r1.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    clearPostprocessCache(); // the second build post-processes the pages anew, not from the first build's cache
     const r2 = await build(fixture, { outDir: b, session });
     expect(r2.ok).toBe(true);
   }, 120_000);
@@ -83,6 +86,47 @@ describe('edition PDF', () => {
     expect(pg.size).toBe(2); // structure elements point at both pages
     execFileSync('qpdf', ['--check', path.join(a, 'edition.pdf')]);
   });
+
+  it('post-processes only the pages that changed since the last build, with the bytes of a first build', async () => {
+    const [one, two] = ['page-01.pdf', 'page-02.pdf'].map((f) => new Uint8Array(readFileSync(path.join(a, f))));
+    // another page 2: the same page with one more entry in its Info dictionary (other bytes, a valid PDF)
+    const doc = await PDFDocument.load(two!, { updateMetadata: false });
+    doc.setSubject('改');
+    const changed = await doc.save();
+    const meta: PdfMetadata = { title: '测试日报 2024-03-05', date: '2024-03-05', producer: 'test', keywords: ['教育'] };
+    const pageMeta = (p: EditionPage) => ({ ...meta, title: `${meta.title} 第${p.label}版` });
+    const pages = (pdfs: Uint8Array[]): EditionPage[] =>
+      pdfs.map((pdf, i) => ({ label: String(i + 1), name: ['要闻', '综合'][i], pdf: pdf.slice(), articles: [{ title: `标题${i}`, top: 100 + i }] }));
+    const same = (x: Uint8Array, y: Uint8Array) => Buffer.from(x).equals(Buffer.from(y));
+    for (const marks of [undefined, { bleedMm: 3, cropMarks: true }]) {
+      clearPostprocessCache();
+      const first = await postprocessEdition(pages([one!, two!]), meta, pageMeta, { marks });
+      expect(first.finishedPages).toBe(2);
+      // the same bytes as finishing each page and merging the edition on their own
+      expect(same(first.edition, await mergeEdition(pages([one!, two!]), meta, { marks }))).toBe(true);
+      for (const [i, p] of pages([one!, two!]).entries()) expect(same(first.pages[i]!, await finalizePage(p, pageMeta(p), { marks })), `page ${i + 1}`).toBe(true);
+      // nothing changed: nothing is processed again
+      const again = await postprocessEdition(pages([one!, two!]), meta, pageMeta, { marks });
+      expect(again.finishedPages).toBe(0);
+      expect(same(again.edition, first.edition)).toBe(true);
+      // page 2 changed: only page 2 is finished anew, and the files are those of a first build
+      const rebuilt = await postprocessEdition(pages([one!, changed]), meta, pageMeta, { marks });
+      expect(rebuilt.finishedPages).toBe(1);
+      expect(same(rebuilt.pages[1]!, first.pages[1]!)).toBe(false);
+      clearPostprocessCache();
+      const cold = await postprocessEdition(pages([one!, changed]), meta, pageMeta, { marks });
+      expect(cold.finishedPages).toBe(2);
+      expect(same(rebuilt.edition, cold.edition)).toBe(true);
+      for (const i of [0, 1]) expect(same(rebuilt.pages[i]!, cold.pages[i]!), `page ${i + 1}`).toBe(true);
+      // another headline (metadata of every page) finishes every page again
+      const retitled = await postprocessEdition(pages([one!, changed]), { ...meta, subject: '新标题' }, (p) => ({ ...pageMeta(p), subject: '新标题' }), { marks });
+      expect(retitled.finishedPages).toBe(2);
+      expect(execFileSync('pdfinfo', ['-'], { input: Buffer.from(retitled.edition), encoding: 'utf8' })).toMatch(/Subject:\s+新标题/);
+    }
+    const file = path.join(tmp, 'rebuilt-edition.pdf');
+    writeFileSync(file, (await postprocessEdition(pages([one!, changed]), meta, pageMeta)).edition);
+    execFileSync('qpdf', ['--check', file]);
+  }, 120_000);
 
   it('adds bleed boxes and crop marks on request', async () => {
     const out = path.join(tmp, 'marks');

@@ -75,12 +75,20 @@ interface Module {
 
 const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
 
-function layout(options: LayoutOptions): LayoutReport {
+/** The engine's report: LayoutReport plus what the typesetting cache did (the bench and tests read it). */
+export interface EngineReport extends LayoutReport {
+  typeset?: { blocks: number; cached: number; ms: number };
+}
+
+function layout(options: LayoutOptions): EngineReport {
   const t0 = performance.now();
-  const report: LayoutReport = { overset: [], underset: [], diagnostics: [], continuations: [], modules: [] };
+  const report: EngineReport = { overset: [], underset: [], diagnostics: [], continuations: [], modules: [], typeset: { blocks: 0, cached: 0, ms: 0 } };
   const page = document.querySelector<HTMLElement>('.bm-page');
   const gridEl = document.querySelector<HTMLElement>('.bm-grid');
   if (!page || !gridEl) return report;
+  // what the text is set in, for the typesetting cache: the width, the options, and every element around the
+  // measuring column with its attributes (classes, lang, inline custom properties), before the engine touches them
+  const context = JSON.stringify([options.grid?.columnPx, options.typography, ...ancestry(gridEl)]);
   const g: GridOptions = options.grid ?? gridFromCss(options);
   const pitch = g.pitchPx;
   const step = g.columnPx + g.gutterPx;
@@ -101,9 +109,14 @@ function layout(options: LayoutOptions): LayoutReport {
 
   // collect
   const els = [...gridEl.querySelectorAll<HTMLElement>(':scope > .bm-module')];
-  const modules: Module[] = els.map((el, i) => collect(el, measure, i));
-  // measure body blocks at column width, after the typography passes
+  const typeset = typesetCache(context, report);
+  const modules: Module[] = els.map((el, i) => collect(el, measure, i, typeset.restore));
+  // measure body blocks at column width, after the typography passes (on the blocks not restored from the cache)
+  const tt = performance.now();
+  typeset.hold();
   typesetText(measure, options.typography);
+  typeset.store();
+  report.typeset!.ms = Math.round(performance.now() - tt);
   measureBlocks(modules.flatMap((m) => m.blocks), pitch);
 
   const defaults = defaultColumns(modules.length, g.columns);
@@ -261,10 +274,11 @@ function layout(options: LayoutOptions): LayoutReport {
       });
       el.dataset.column = String(f.col + 1);
       if (options.typography) el.dataset.bmStrictness = options.typography.strictness;
-      m.el.append(el);
       return el;
     });
-    // move the blocks, splitting paragraphs at frame bottoms
+    // move the blocks, splitting paragraphs at frame bottoms. The frames join the page only after
+    // the last move: each split reads the measuring column, and Chromium then lays out only that
+    // column, not also the frames filled so far (the frames are laid out once, below)
     const current = m.blocks.map((b) => b.el);
     for (const piece of result.pieces) {
       const b = m.blocks[piece.block]!;
@@ -279,6 +293,7 @@ function layout(options: LayoutOptions): LayoutReport {
       }
       frameEls[piece.frame]!.append(el);
     }
+    m.el.append(...frameEls);
     for (const f of frameEls) trimLineStarts(f);
     const usedLines = result.used.reduce((a, b) => a + b, 0);
     const capLines = frames.reduce((a, f) => a + f.cap, 0) - (jumping ? 1 : 0);
@@ -451,7 +466,74 @@ function firstTextHolder(p: HTMLElement): HTMLElement | null {
   return null;
 }
 
-function collect(el: HTMLElement, measure: HTMLElement, index: number): Module {
+/** blocks kept per document (a broadsheet page has a few hundred) */
+const TYPESET_CACHE_MAX = 5000;
+
+/** The opening tag of el and of each element around it, with their attributes. */
+function ancestry(el: Element | null): string[] {
+  const tags: string[] = [];
+  for (let e = el; e; e = e.parentElement) tags.push((e.cloneNode(false) as Element).outerHTML.replace(/<\/[^>]*>$/, ''));
+  return tags;
+}
+
+/**
+ * Typeset blocks of earlier layouts in this document, as HTML, by the block's
+ * HTML before typesetting and the context it is set in. The print tab keeps
+ * its document between pages with the same head (only the body is swapped;
+ * a new head means a new document and an empty cache), so a rebuild after
+ * one paragraph changed runs the typography passes on that paragraph only.
+ * The passes work on each block by itself (its own lines at the column's
+ * width), so a restored block is what typesetting it again would give.
+ *
+ * restore: the block to lay out — the cached copy, or the block itself (to
+ * be typeset and remembered). hold: take the restored blocks out of the
+ * measuring column while the passes run, so that Chromium lays out only the
+ * blocks being typeset (flush left, as the passes measure) and the others
+ * once, justified, afterwards. store: put them back, remember the blocks
+ * typeset now.
+ */
+function typesetCache(context: string, report: EngineReport) {
+  const w = window as unknown as { __banmianTypeset?: Map<string, string> };
+  const cache = (w.__banmianTypeset ??= new Map());
+  const fresh: { key: string; el: HTMLElement }[] = [];
+  const restored: HTMLElement[] = [];
+  const held: [Comment, HTMLElement][] = [];
+  const template = document.createElement('template');
+  return {
+    restore(el: HTMLElement): HTMLElement {
+      const key = `${context}\n${el.outerHTML}`;
+      report.typeset!.blocks++;
+      const html = cache.get(key);
+      if (html === undefined) {
+        fresh.push({ key, el });
+        return el;
+      }
+      cache.delete(key);
+      cache.set(key, html);
+      template.innerHTML = html;
+      const copy = template.content.firstElementChild as HTMLElement;
+      el.replaceWith(copy);
+      restored.push(copy);
+      report.typeset!.cached++;
+      return copy;
+    },
+    hold(): void {
+      for (const el of restored) {
+        const mark = document.createComment('');
+        el.replaceWith(mark);
+        held.push([mark, el]);
+      }
+    },
+    store(): void {
+      for (const [mark, el] of held.splice(0)) mark.replaceWith(el);
+      // as typeset (its data-block is set again where it stands when it is restored)
+      for (const { key, el } of fresh) cache.set(key, el.outerHTML);
+      while (cache.size > TYPESET_CACHE_MAX) cache.delete(cache.keys().next().value!);
+    },
+  };
+}
+
+function collect(el: HTMLElement, measure: HTMLElement, index: number, restore: (block: HTMLElement) => HTMLElement): Module {
   const body = el.querySelector<HTMLElement>(':scope > .bm-body');
   const d = el.dataset;
   const m: Module = {
@@ -488,10 +570,12 @@ function collect(el: HTMLElement, measure: HTMLElement, index: number): Module {
     // 框: a block quote that begins with a heading is a boxed sidebar, not a pull quote
     if (c.tagName === 'BLOCKQUOTE' && c.firstElementChild && /^H[1-6]$/.test(c.firstElementChild.tagName)) c.classList.add('bm-box');
     const kind = c.tagName === 'P' && !c.classList.contains('bm-jump') ? 'text' : /^H[1-6]$/.test(c.tagName) ? 'head' : 'keep';
-    c.dataset.block = String(blockIndex++);
     const pristine = c.cloneNode(true) as HTMLElement;
-    measure.append(c);
-    m.blocks.push({ el: c, pristine, kind, lines: 0, spaceAbove: 0 });
+    pristine.dataset.block = String(blockIndex);
+    const block = restore(c);
+    block.dataset.block = String(blockIndex++);
+    measure.append(block);
+    m.blocks.push({ el: block, pristine, kind, lines: 0, spaceAbove: 0 });
   }
   return m;
 }
