@@ -1,7 +1,8 @@
 /** `banmian build`: argument parsing and output only; the work is in pipeline/. */
 import { parseArgs } from 'node:util';
 import { formatDiagnostic, UsageError } from '../diagnostics/index.ts';
-import { build } from '../pipeline/index.ts';
+import { BrowserSession } from '../print/browser.ts';
+import { prepareTab } from '../print/print-page.ts';
 
 export const BUILD_HELP = `Usage: banmian build <input> [--out DIR] [--json] [--chrome PATH] [--bleed MM] [--crop-marks]
 
@@ -37,12 +38,30 @@ export async function buildCommand(argv: string[]): Promise<number> {
   if (bleed !== undefined && !(Number.isFinite(bleed) && bleed >= 0 && bleed <= 20)) {
     throw new UsageError(`--bleed takes millimetres between 0 and 20 (e.g. --bleed 3), got "${values.bleed}"`);
   }
-  const result = await build(positionals[0]!, {
-    outDir: values.out!,
-    chrome: values.chrome,
-    bleed,
-    cropMarks: values['crop-marks'],
-  });
+  // Chromium starts now, while the rest of Banmian (the pipeline and its packages) loads; the
+  // build takes the session over and closes it once the pages are printed.
+  const session = new BrowserSession({ chrome: values.chrome });
+  prepareTab(session);
+  let result: Awaited<ReturnType<typeof import('../pipeline/index.ts').build>>;
+  try {
+    const { build } = await import('../pipeline/index.ts');
+    result = await build(positionals[0]!, {
+      outDir: values.out!,
+      session,
+      handOverSession: true,
+      bleed,
+      cropMarks: values['crop-marks'],
+    });
+  } finally {
+    await session.close();
+  }
+  if (process.env.BANMIAN_DEBUG) {
+    // where a cold build's time went: stages, print steps, and ms since the process started
+    const ms = (n: number | undefined) => Math.round(n ?? 0);
+    const phases = Object.entries(result.phases ?? {}).map(([k, v]) => `${k} ${ms(v)}`).join(', ');
+    console.error(`[banmian] phases: ${phases}; ${ms(performance.now())} ms since the process started`);
+    for (const t of result.timings ?? []) console.error(`[banmian] page ${t.page}: load ${ms(t.load)}, layout ${ms(t.layout)}, check ${ms(t.check)}, pdf ${ms(t.pdf)}`);
+  }
   if (values.json) {
     console.log(JSON.stringify({ ok: result.ok, outputs: result.outputs, diagnostics: result.diagnostics }, null, 2));
   } else {

@@ -8,10 +8,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Edition } from '../config/index.ts';
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/index.ts';
-import type { LayoutReport } from '../layout/index.ts';
+import { layoutEngineSource, type LayoutReport } from '../layout/index.ts';
 import { findLine, loadManuscript, type Manuscript } from '../parse/index.ts';
-import { finalizePage, mergeEdition, type EditionPage, type PdfMetadata } from '../postprocess/index.ts';
-import { BrowserSession, PrintFailure, type Routes } from '../print/index.ts';
+import { postprocessEdition, type EditionPage, type PdfMetadata } from '../postprocess/index.ts';
+import { BrowserSession, prepareTab, PrintFailure, trace, type Routes } from '../print/index.ts';
 import {
   fontPackageDir,
   FONT_FACES,
@@ -31,6 +31,12 @@ export interface BuildOptions {
   chrome?: string;
   /** a running browser session to reuse (tests, preview); otherwise one is made and closed */
   session?: BrowserSession;
+  /**
+   * `session` belongs to this build: close it as soon as the pages are printed,
+   * as one the build made itself (the command line starts Chromium before the
+   * pipeline's modules have loaded, and hands the session over)
+   */
+  handOverSession?: boolean;
   /** write each page's laid-out HTML here (benchmarks print it bare to compare) */
   snapshotDir?: string;
   /** ms one print step may take before the browser counts as hung (default 60 s) */
@@ -74,10 +80,29 @@ export interface BuildResult {
 export const VERSION: string = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')).version;
 
 export async function build(input: string, options: BuildOptions): Promise<BuildResult> {
+  const own = !options.session || options.handOverSession === true;
+  const session = options.session ?? new BrowserSession({ chrome: options.chrome });
+  // A cold build: Chromium starts and opens its first tab now, while the manuscript is read and
+  // transformed (a second or more saved); the layout engine is bundled meanwhile too. A warm
+  // session (preview, tests) has its tabs already.
+  if (own || session.pid() === undefined) prepareTab(session);
+  layoutEngineSource().catch(() => undefined);
+  try {
+    return await runBuild(input, options, session, own);
+  } finally {
+    // Chromium was killed once the pages were printed; here its exit is awaited, and a session
+    // that printed nothing (manuscript errors) is closed
+    if (own) await session.close();
+  }
+}
+
+async function runBuild(input: string, options: BuildOptions, session: BrowserSession, own: boolean): Promise<BuildResult> {
   const phases: NonNullable<BuildResult['phases']> = {};
   let mark = performance.now();
+  trace('build');
   const phase = (name: keyof typeof phases) => {
     const now = performance.now();
+    trace(`${name} done`);
     phases[name] = now - mark;
     mark = now;
   };
@@ -119,7 +144,6 @@ export async function build(input: string, options: BuildOptions): Promise<Build
   if ('error' in template || hasErrors(diagnostics)) return fail();
   phase('transform');
 
-  const session = options.session ?? new BrowserSession({ chrome: options.chrome });
   const blockedRequests: string[] = [];
   const timings: PageTimings[] = [];
   const layouts: { page: string; report: LayoutReport }[] = [];
@@ -163,7 +187,8 @@ export async function build(input: string, options: BuildOptions): Promise<Build
     if (!(error instanceof PrintFailure)) throw error;
     diagnostics.push(diagnostic(editionDisplay || input, undefined, 'error', 'print-failed', error.message));
   } finally {
-    if (!options.session) await session.close();
+    // Chromium is killed at once; its exit and the removal of its profile overlap the post-processing (build() waits for them)
+    if (own) session.close().catch(() => undefined);
   }
   if (hasErrors(diagnostics)) return { ...fail(), blockedRequests, layouts };
   phase('print');
@@ -173,13 +198,15 @@ export async function build(input: string, options: BuildOptions): Promise<Build
   const editionPages = editionPagesFor(edition, processed, pagePdfs, layouts);
   const outputs: BuildOutput[] = [];
   const files: { path: string; data: Uint8Array }[] = [];
-  for (const p of editionPages) {
+  // pages whose PDF did not change since an earlier build in this process are not processed again
+  const done = await postprocessEdition(editionPages, meta, (p) => ({ ...meta, title: `${meta.title} 第${p.label}版` }), { marks });
+  for (const [i, p] of editionPages.entries()) {
     const file = path.join(options.outDir, `page-${p.label.padStart(2, '0')}.pdf`);
-    files.push({ path: file, data: await finalizePage(p, { ...meta, title: `${meta.title} 第${p.label}版` }, { marks }) });
+    files.push({ path: file, data: done.pages[i]! });
     outputs.push({ path: file, kind: 'page', page: p.label });
   }
   const editionFile = path.join(options.outDir, 'edition.pdf');
-  files.push({ path: editionFile, data: await mergeEdition(editionPages, meta, { marks }) });
+  files.push({ path: editionFile, data: done.edition });
   outputs.push({ path: editionFile, kind: 'edition', page: null });
   phase('postprocess');
   writeAtomically(files);

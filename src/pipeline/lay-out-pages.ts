@@ -14,7 +14,7 @@ import type { Edition, PageSpec, Typography } from '../config/index.ts';
 import { diagnostic, type Diagnostic } from '../diagnostics/index.ts';
 import { layoutEngineSource, type LayoutOptions, type LayoutReport } from '../layout/index.ts';
 import type { Manuscript } from '../parse/index.ts';
-import { printPageWithRetry, type BrowserSession, type PrintResult, type Routes } from '../print/index.ts';
+import { printPageWithRetry, trace, type BrowserSession, type PrintResult, type Routes } from '../print/index.ts';
 import { pageGeometry, renderPageDocument, type ArticleForPage, type Template } from '../template/index.ts';
 import type { ProcessedArticle } from './process-articles.ts';
 
@@ -88,6 +88,7 @@ export async function layOutPages<X = unknown>(o: LayOutOptions<X>): Promise<{ p
   const { manuscript, template, typography } = o;
   const edition = manuscript.edition;
   const engine = (await layoutEngineSource()) + (o.extra?.source ?? '');
+  trace('layout engine bundled');
   const templateHash = createHash('sha256').update(template.pageHtml).update(JSON.stringify(template.config)).update(engine).digest('hex');
   const single = manuscript.editionFile === undefined;
   const specs: PageSpec[] = [...edition.pages];

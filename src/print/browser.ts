@@ -1,13 +1,18 @@
 /**
  * The one module that owns the browser's lifetime. One browser per build,
- * launched lazily, closed exactly once on every path (errors and signals
- * included); Chromium never outlives the build.
+ * launched on first use or ahead of it (prepareTab in print-page.ts: a cold
+ * build starts Chromium while it still loads and transforms the manuscript),
+ * closed exactly once on every path (errors and signals included); Chromium
+ * never outlives the build.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { ChildProcess } from 'node:child_process';
+import type { Browser, Page } from 'puppeteer-core';
 import { findChrome } from './find-chrome.ts';
+import { chromeArgs, spawnChrome } from './spawn-chrome.ts';
+import { trace } from './trace.ts';
 
 export interface BrowserOptions {
   /** path of a Chrome/Chromium executable; default: see findChrome */
@@ -27,7 +32,13 @@ const LAUNCH_ARGS = [
   '--disable-dev-shm-usage',
   '--font-render-hinting=none',
   '--disable-quic',
+  // no renderer started ahead for a next navigation that never comes: one process less to start
+  // on a build's critical path (merged with puppeteer's own --disable-features list)
+  '--disable-features=SpareRendererForSitePerProcess',
 ];
+
+/** The Chromium process of each browser (spawned here, so puppeteer's browser.process() is null). */
+const processes = new WeakMap<Browser, ChildProcess>();
 
 /** Idle tabs kept for reuse, at most this many (each holds a page's fonts in memory). */
 const MAX_IDLE_TABS = 4;
@@ -36,6 +47,10 @@ export class BrowserSession {
   private browser: Browser | undefined;
   /** idle tabs by the key of what they may be reused for (print-page.ts sets it) */
   private idle: { key: string; page: Page; browser: Browser }[] = [];
+  /** a tab opened ahead of need that has shown nothing yet: fit for any page (see print-page.ts prepareTab) */
+  private spare: Promise<Page> | undefined;
+  /** browsers whose launch tab (about:blank) has been handed out */
+  private initialTaken = new WeakSet<Browser>();
   private launching: Promise<Browser> | undefined;
   private closing: Promise<void> | undefined;
   private profileDir: string | undefined;
@@ -53,6 +68,11 @@ export class BrowserSession {
     return this.launching;
   }
 
+  /** Resolves once a launch in progress has ended, however it ended; starts none. */
+  async launched(): Promise<void> {
+    await this.launching?.catch(() => undefined);
+  }
+
   /**
    * An idle tab that was set up for `key`, or undefined. Tabs are reused
    * between pages because a tab that has printed a page keeps its fonts in
@@ -62,6 +82,46 @@ export class BrowserSession {
     const i = this.idle.findIndex((t) => t.key === key && t.browser === this.browser && !t.page.isClosed());
     if (i === -1) return undefined;
     return this.idle.splice(i, 1)[0]!.page;
+  }
+
+  /**
+   * The tab Chromium opened at launch, once per browser, if it is still blank:
+   * printing in it spares starting one more renderer process.
+   */
+  async takeInitialTab(browser: Browser): Promise<Page | undefined> {
+    if (this.initialTaken.has(browser)) return undefined;
+    this.initialTaken.add(browser);
+    // (it may not be announced yet just after the launch)
+    await browser.waitForTarget((t) => t.type() === 'page', { timeout: 2_000 }).catch(() => undefined);
+    const pages = await browser.pages();
+    return pages.length === 1 && pages[0]!.url() === 'about:blank' ? pages[0] : undefined;
+  }
+
+  /**
+   * Keep a tab being opened ahead of need. It has loaded nothing, so it is fit
+   * for a page with any roots; takeSpare hands it out once. A spare that
+   * failed to open (Chromium crashed) fails the print that takes it, which is
+   * then retried on a fresh browser like any other crash.
+   */
+  setSpare(tab: Promise<Page>): void {
+    tab.catch(() => undefined); // nobody may ever take it
+    if (this.closing || this.spare) {
+      void dispose(tab);
+      return;
+    }
+    this.spare = tab;
+  }
+
+  /** true when a spare tab is open or opening */
+  hasSpare(): boolean {
+    return this.spare !== undefined;
+  }
+
+  /** The spare tab, once; undefined when there is none. */
+  takeSpare(): Promise<Page> | undefined {
+    const tab = this.spare;
+    this.spare = undefined;
+    return tab;
   }
 
   /** Give a tab back after a page printed well; the oldest idle tab is closed when there are too many. */
@@ -79,6 +139,8 @@ export class BrowserSession {
     const old = this.browser;
     this.browser = undefined;
     this.idle = [];
+    const spare = this.takeSpare();
+    if (spare) void dispose(spare);
     if (old) await killBrowser(old);
   }
 
@@ -91,6 +153,8 @@ export class BrowserSession {
       const browser = this.browser ?? (launching ? await launching.catch(() => undefined) : undefined);
       this.browser = undefined;
       this.idle = [];
+      const spare = this.takeSpare();
+      if (spare) void dispose(spare);
       if (browser) await killBrowser(browser);
       if (this.profileDir) rmSync(this.profileDir, { recursive: true, force: true });
     })();
@@ -104,7 +168,7 @@ export class BrowserSession {
 
   /** process id of the running Chromium, for tests that kill it */
   pid(): number | undefined {
-    return this.browser?.process()?.pid;
+    return this.browser ? processes.get(this.browser)?.pid : undefined;
   }
 
   private async launch(): Promise<Browser> {
@@ -119,40 +183,68 @@ export class BrowserSession {
     const args = [...LAUNCH_ARGS];
     // Chromium's sandbox cannot start as root (containers, CI).
     if (process.getuid?.() === 0 || process.env.BANMIAN_NO_SANDBOX === '1') args.push('--no-sandbox');
-    const browser = await puppeteer.launch({
-      executablePath,
-      headless: true,
-      args,
-      userDataDir: path.join(this.profileDir, String(Date.now())),
-      timeout: this.options.timeout ?? 30_000,
-      handleSIGINT: false,
-      handleSIGTERM: false,
-      handleSIGHUP: false,
-      protocolTimeout: 120_000,
-    });
+    // Chromium first, puppeteer after: loading puppeteer (about a quarter of a second) overlaps
+    // Chromium's start instead of preceding it
+    const { proc, transport, exited } = spawnChrome(executablePath, chromeArgs(path.join(this.profileDir, String(Date.now())), args));
+    trace('launching Chromium');
+    let timer: NodeJS.Timeout | undefined;
+    let browser: Browser;
+    try {
+      const { default: puppeteer } = await import('puppeteer-core');
+      const timeout = this.options.timeout ?? 30_000;
+      browser = await Promise.race([
+        puppeteer.connect({ transport, defaultViewport: { width: 800, height: 600 }, protocolTimeout: 120_000 }),
+        exited,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`Chromium did not start within ${timeout / 1000} s`)), timeout);
+        }),
+      ]);
+    } catch (error) {
+      killProcess(proc);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    processes.set(browser, proc);
+    trace(`Chromium launched (pid ${proc.pid})`);
     this.browser = browser;
     return browser;
   }
 }
 
+/** Close a tab that may still be opening; a failed one needs nothing. */
+async function dispose(tab: Promise<Page>): Promise<void> {
+  const page = await tab.catch(() => undefined);
+  await page?.close().catch(() => undefined);
+}
+
+/**
+ * Chromium is killed, not asked to close: a polite Browser.close spends half a
+ * second or more flushing a profile that is thrown away the moment after (each
+ * launch gets a fresh temporary profile), and the PDFs are already in hand.
+ */
 async function killBrowser(browser: Browser): Promise<void> {
-  const proc = browser.process();
-  const exited = !!proc && (proc.exitCode !== null || proc.signalCode !== null);
-  if (browser.connected && !exited) {
-    // A polite close first (it flushes the profile); a hung browser gets 5 s, then SIGKILL.
-    const timer = new Promise<void>((resolve) => setTimeout(resolve, 5_000).unref());
-    await Promise.race([browser.close().catch(() => undefined), timer]);
-  }
-  if (proc && proc.exitCode === null && proc.signalCode === null) {
+  const proc = processes.get(browser);
+  const running = () => !!proc && proc.exitCode === null && proc.signalCode === null;
+  const exited = running() ? new Promise<void>((resolve) => proc!.once('exit', () => resolve())) : Promise.resolve();
+  if (proc) killProcess(proc);
+  // wait for the exit (its profile folder is removed next), at most 5 s
+  await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 5_000).unref())]);
+  await browser.disconnect().catch(() => undefined);
+}
+
+/** SIGKILL to Chromium and its process group (renderers, zygote), also when the main process is gone. */
+function killProcess(proc: ChildProcess): void {
+  if (proc.exitCode === null && proc.signalCode === null) {
     try {
       proc.kill('SIGKILL');
     } catch {
       /* already gone */
     }
   }
-  // Chromium runs in its own process group (puppeteer launches it detached):
+  // Chromium runs in its own process group (spawned detached):
   // take its renderers and zygote with it, also when the main process crashed.
-  if (proc?.pid && process.platform !== 'win32') {
+  if (proc.pid && process.platform !== 'win32') {
     try {
       process.kill(-proc.pid, 'SIGKILL');
     } catch {

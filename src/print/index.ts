@@ -3,3 +3,4 @@ export * from './find-chrome.ts';
 export * from './page-server.ts';
 export * from './print-page.ts';
 export * from './retry.ts';
+export * from './trace.ts';

@@ -4,6 +4,7 @@
  * bundled fonts), nothing else. Other requests — other files, http(s), data
  * exfiltration through CSS url() — are refused and recorded.
  */
+import { readFileSync, realpathSync } from 'node:fs';
 import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { CDPSession, Protocol } from 'puppeteer-core';
@@ -123,7 +124,8 @@ async function answer(cdp: CDPSession, event: Protocol.Fetch.RequestPausedEvent,
 
 /**
  * Bundled fonts never change while Banmian runs and are read for every page:
- * keep their bytes (a few MB per build) instead of reading them again.
+ * keep their bytes (a few MB per build) instead of reading them again, by the
+ * file the request asked for (folder and path in it, as checked the first time).
  */
 const fontBytes = new Map<string, Buffer>();
 /** and their base64 form, as the DevTools protocol takes it */
@@ -147,15 +149,23 @@ async function resolve(url: string, routes: Routes): Promise<{ type: string; dat
     const file = path.resolve(dir, '.' + path.sep + pathname.slice(prefix.length));
     const type = TYPES[path.extname(file).toLowerCase()];
     if (!type) return undefined;
+    if (prefix.startsWith('/fonts/')) {
+      // Read at once, not through the thread pool: the first page waits for some sixty of these in
+      // a few waves, and the event loop has nothing else to do meanwhile (a font is ~30 KB, cached).
+      const key = `${dir}\0${file}`;
+      let data = fontBytes.get(key);
+      if (!data) {
+        const realFile = realpathSync(file);
+        const rel = path.relative(realpathSync(dir), realFile);
+        if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+        fontBytes.set(key, (data = readFileSync(realFile)));
+      }
+      return { type, data, bundledFont: true };
+    }
     // Resolve symlinks too: a link inside the folder must not lead out of it.
     const [realFile, realDir] = await Promise.all([realpath(file), realpath(dir)]);
     const rel = path.relative(realDir, realFile);
     if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
-    if (prefix.startsWith('/fonts/')) {
-      let data = fontBytes.get(realFile);
-      if (!data) fontBytes.set(realFile, (data = await readFile(realFile)));
-      return { type, data, bundledFont: true };
-    }
     return { type, data: await readFile(realFile) };
   }
   return undefined;

@@ -6,6 +6,7 @@
 import type { Page } from 'puppeteer-core';
 import { diagnostic, type Diagnostic } from '../diagnostics/index.ts';
 import type { BrowserSession } from './browser.ts';
+import { trace } from './trace.ts';
 import { ORIGIN, serveRequests, type Routes, type ServedJob, type ServedLog } from './page-server.ts';
 
 export interface PrintJob {
@@ -58,21 +59,44 @@ function splitAtBody(html: string | undefined): { headKey: string; title: string
 
 /**
  * A tab for the job: an idle one that printed a page with the same roots
- * (same manuscript folder, template and fonts), or a new one. A tab is only
+ * (same manuscript folder, template and fonts), else the spare one opened
+ * ahead of need (it has shown nothing yet), else a new one. A tab is only
  * reused for the same roots, so a cached font or file can never come from
  * another manuscript's folder.
  */
-async function openTab(session: BrowserSession, key: string): Promise<Page> {
+async function openTab(session: BrowserSession, key: string, timeout: number): Promise<Page> {
   const reused = session.takeTab(key);
   if (reused) return reused;
+  // a tab opened ahead of need (prepareTab); if it failed to open, so does this print (and it is retried)
+  const spare = session.takeSpare();
+  // Chromium's launch has a time limit of its own; the tab gets `timeout` once the browser runs
+  // (a frozen browser can hang the opening of a tab)
+  await (spare ? session.launched() : session.get());
+  return withTimeout(spare ?? newTab(session), timeout, 'opening a tab');
+}
+
+/**
+ * Start Chromium and open a tab now, ahead of the first page, so that they
+ * start while the caller still loads and transforms the manuscript (a cold
+ * build spends over a second on each). The tab has loaded nothing: the first
+ * page printed takes it, whatever its roots. Errors (no Chromium) surface when
+ * a page is printed.
+ */
+export function prepareTab(session: BrowserSession): void {
+  if (session.isClosed() || session.hasSpare()) return;
+  session.setSpare(newTab(session));
+}
+
+async function newTab(session: BrowserSession): Promise<Page> {
   const browser = await session.get();
-  const page = await browser.newPage();
+  trace('opening a tab');
+  const page = (await session.takeInitialTab(browser)) ?? (await browser.newPage());
   try {
     // Manuscript HTML never runs script: CSP in the template forbids it and script execution is off.
     // The layout engine runs through the DevTools protocol, which neither affects.
-    await page.setJavaScriptEnabled(false);
-    const cdp = await page.createCDPSession();
+    const [, cdp] = await Promise.all([page.setJavaScriptEnabled(false), page.createCDPSession()]);
     await serveRequests(cdp, () => tabJobs.get(page));
+    trace('tab ready');
     return page;
   } catch (error) {
     await page.close().catch(() => undefined);
@@ -82,8 +106,8 @@ async function openTab(session: BrowserSession, key: string): Promise<Page> {
 
 export async function printPage<R = unknown>(session: BrowserSession, job: PrintJob): Promise<PrintResult<R>> {
   const key = JSON.stringify(Object.entries(job.routes.roots).sort());
-  const page = await openTab(session, key);
   const timeout = job.timeout ?? 60_000;
+  const page = await openTab(session, key, timeout);
   let ok = false;
   try {
     const result = await withTimeout(runJob<R>(page, job, timeout), timeout * 2, `printing ${job.path}`);
@@ -138,13 +162,16 @@ async function runJob<R>(page: Page, job: PrintJob, timeout: number): Promise<Pr
     await page.goto(ORIGIN + job.path, { waitUntil: 'load', timeout });
   }
   D('loaded');
-  await page.evaluate(async () => {
-    await document.fonts.ready;
-  });
+  await Promise.all([
+    page.evaluate(async () => {
+      await document.fonts.ready;
+    }),
+    // the engine (it only defines globalThis.__banmian) is compiled while the fonts still load
+    job.layout && page.evaluate(job.layout.source),
+  ]);
   const t1 = performance.now();
   let layout: R | undefined;
   if (job.layout) {
-    await page.evaluate(job.layout.source);
     layout = (await page.evaluate(
       (options) => (globalThis as unknown as { __banmian: { layout(o: unknown): unknown } }).__banmian.layout(options),
       job.layout.options as never,
