@@ -59,13 +59,14 @@ function splitAtBody(html: string | undefined): { headKey: string; title: string
 
 /**
  * A tab for the job: an idle one that printed a page with the same roots
- * (same manuscript folder, template and fonts), else the spare one opened
+ * (same manuscript folder, template and fonts), the one that last printed
+ * this document first, else the spare one opened
  * ahead of need (it has shown nothing yet), else a new one. A tab is only
  * reused for the same roots, so a cached font or file can never come from
  * another manuscript's folder.
  */
-async function openTab(session: BrowserSession, key: string, timeout: number): Promise<Page> {
-  const reused = session.takeTab(key);
+async function openTab(session: BrowserSession, key: string, document: string, timeout: number): Promise<Page> {
+  const reused = session.takeTab(key, document);
   if (reused) return reused;
   // a tab opened ahead of need (prepareTab); if it failed to open, so does this print (and it is retried)
   const spare = session.takeSpare();
@@ -107,7 +108,7 @@ async function newTab(session: BrowserSession): Promise<Page> {
 export async function printPage<R = unknown>(session: BrowserSession, job: PrintJob): Promise<PrintResult<R>> {
   const key = JSON.stringify(Object.entries(job.routes.roots).sort());
   const timeout = job.timeout ?? 60_000;
-  const page = await openTab(session, key, timeout);
+  const page = await openTab(session, key, job.path, timeout);
   let ok = false;
   try {
     const result = await withTimeout(runJob<R>(page, job, timeout), timeout * 2, `printing ${job.path}`);
@@ -116,7 +117,7 @@ export async function printPage<R = unknown>(session: BrowserSession, job: Print
   } finally {
     tabJobs.delete(page);
     // a tab that failed or hung is not trusted again
-    if (ok) await session.returnTab(key, page);
+    if (ok) await session.returnTab(key, page, job.path);
     else await page.close().catch(() => undefined);
   }
 }

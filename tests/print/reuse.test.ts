@@ -108,3 +108,18 @@ describe('tab reuse', () => {
     expect(imageSize(readFileSync(path.join(out, 'page-01.pdf')), dir)).not.toBe(firstImage);
   });
 });
+
+describe('choosing a tab to reuse', () => {
+  it('gives a page back to the tab that printed it before (its typeset paragraphs are cached there)', async () => {
+    const browser = await session.get();
+    const [a, b] = [await browser.newPage(), await browser.newPage()];
+    const key = 'same roots';
+    // b went idle first: without the preference any page would get b
+    await session.returnTab(key, b, '/page/2.html');
+    await session.returnTab(key, a, '/page/1.html');
+    expect(session.takeTab(key, '/page/1.html')).toBe(a);
+    expect(session.takeTab(key, '/page/1.html')).toBe(b);
+    expect(session.takeTab(key, '/page/1.html')).toBeUndefined();
+    await Promise.all([a.close(), b.close()]);
+  });
+});
