@@ -9,7 +9,7 @@
  * process and no profile behind, also when the manuscript had errors.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -18,15 +18,14 @@ import puppeteer from 'puppeteer-core';
 import { BrowserSession, ORIGIN, prepareTab, printPageWithRetry } from '../../src/print/index.ts';
 import { chromeArgs } from '../../src/print/spawn-chrome.ts';
 import { loadTemplate, type Template } from '../../src/template/index.ts';
+import { scratchIn } from '../helpers/scratch.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const session = new BrowserSession();
 afterAll(() => session.close());
 
 function scratch(name: string): string {
-  const base = path.join(ROOT, '.tmp', 'print-tests');
-  mkdirSync(base, { recursive: true });
-  return mkdtempSync(path.join(base, `${name}-`));
+  return scratchIn('print-tests', name);
 }
 
 function manuscript(name: string, body = '这是一段用来测试的新闻正文，内容平常。'): string {

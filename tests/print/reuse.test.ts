@@ -6,22 +6,21 @@
  * an article whose picture changed is processed again, though its text did not.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { build, printRoutes } from '../../src/pipeline/index.ts';
 import { BrowserSession, printPage } from '../../src/print/index.ts';
 import { loadTemplate, type Template } from '../../src/template/index.ts';
+import { scratchIn } from '../helpers/scratch.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const session = new BrowserSession();
 afterAll(() => session.close());
 
 function scratch(name: string): string {
-  const base = path.join(ROOT, '.tmp', 'print-tests');
-  mkdirSync(base, { recursive: true });
-  return mkdtempSync(path.join(base, `${name}-`));
+  return scratchIn('print-tests', name);
 }
 
 const doc = `<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8">

@@ -1,19 +1,18 @@
 /** Shared helpers for the robustness tests: run the real CLI, snapshot an output folder, list processes. */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scratchIn } from '../helpers/scratch.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = path.join(ROOT, 'bin/banmian.js');
 export const FIXTURES = path.join(ROOT, 'tests/fixtures/errors');
 
 export function scratch(name: string): string {
-  const base = path.join(ROOT, '.tmp', 'robustness');
-  mkdirSync(base, { recursive: true });
-  return mkdtempSync(path.join(base, `${name}-`));
+  return scratchIn('robustness', name);
 }
 
 export interface CliRun {
