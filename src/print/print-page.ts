@@ -183,8 +183,7 @@ async function runJob<R>(page: Page, job: PrintJob, timeout: number): Promise<Pr
   }
   const t2 = performance.now();
   D('laid out');
-  const problems = await checkPage(page, job.path, requests);
-  D('checked');
+  // the preview's picture first: the screen shows the new page before the checks run
   let picture: number | undefined;
   if (job.picture) {
     const tp = performance.now();
@@ -193,6 +192,8 @@ async function runJob<R>(page: Page, job: PrintJob, timeout: number): Promise<Pr
     if (shot) job.picture.onPicture(shot.jpeg, shot.size);
     picture = performance.now() - tp;
   }
+  const problems = await checkPage(page, job.path, requests);
+  D('checked');
   const t3 = performance.now();
   const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true, outline: job.outline ?? false, tagged: true, timeout });
   const t4 = performance.now();
