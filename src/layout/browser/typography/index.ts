@@ -798,11 +798,11 @@ function urlBreaks(root: HTMLElement): void {
   }
 }
 
-/** Blocks of text inside root, innermost only; blocks marked `bm-typeset-done` (set already, by a cache) are left alone. */
+/** Blocks of text inside root, innermost only. */
 function blocksOf(root: HTMLElement): HTMLElement[] {
   const all = [...root.querySelectorAll<HTMLElement>(BLOCK_SELECTOR)];
   if (root.matches(BLOCK_SELECTOR)) all.unshift(root);
-  return all.filter((el) => !el.querySelector(BLOCK_SELECTOR) && !el.classList.contains('bm-typeset-done') && /\S/u.test(el.textContent ?? ''));
+  return all.filter((el) => !el.querySelector(BLOCK_SELECTOR) && /\S/u.test(el.textContent ?? ''));
 }
 
 function measured(state: BlockState, report: TypesetReport): Measure {
