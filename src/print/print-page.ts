@@ -3,7 +3,10 @@
  * the fonts, run the layout engine inside the page, then page.pdf(). Returns
  * bytes and the layout report; writing files is the pipeline's business.
  */
-import type { Page } from 'puppeteer-core';
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { CDPSession, Page } from 'puppeteer-core';
 import { diagnostic, type Diagnostic } from '../diagnostics/index.ts';
 import type { BrowserSession } from './browser.ts';
 import { trace } from './trace.ts';
@@ -42,6 +45,8 @@ export interface PrintResult<R = unknown> {
 
 /** The job each tab is printing now: its request handler answers from these routes. */
 const tabJobs = new WeakMap<Page, ServedJob>();
+/** Each tab's own DevTools session (it serves the tab's requests and prints it). */
+const tabSessions = new WeakMap<Page, CDPSession>();
 let swaps = 0;
 /** The head (up to <body>, without <title>) of the page a tab printed last, when it printed well. */
 const tabHeads = new WeakMap<Page, string>();
@@ -97,6 +102,7 @@ async function newTab(session: BrowserSession): Promise<Page> {
     // The layout engine runs through the DevTools protocol, which neither affects.
     const [, cdp] = await Promise.all([page.setJavaScriptEnabled(false), page.createCDPSession()]);
     await serveRequests(cdp, () => tabJobs.get(page));
+    tabSessions.set(page, cdp);
     trace('tab ready');
     return page;
   } catch (error) {
@@ -138,48 +144,47 @@ async function runJob<R>(page: Page, job: PrintJob, timeout: number): Promise<Pr
     // stylesheets stay parsed and the fonts stay loaded, which saves most of a page load.
     served.navigations = 1; // the page is loaded: a navigation now could only be the manuscript's doing
     D('swap body');
-    await page.evaluate(
+    let complete = await page.evaluate(
       async (body: string, title: string) => {
         document.body.innerHTML = body;
         const decode = document.createElement('textarea');
         decode.innerHTML = title;
         document.title = decode.value;
         void document.body.offsetHeight; // style and lay out now, so the fonts the text needs start loading
+        return [...document.images].every((img) => img.complete);
       },
-      // a picture at an address the document showed before would come from the document's own
-      // list of pictures, even if the file changed: give each swap its own addresses
-      parts.body.replace(/(\ssrc=")(\/[^"?#]*)"/g, `$1$2?swap=${++swaps}"`),
+      await versionPictures(parts.body, job.routes),
       parts.title,
     );
     // Wait for the pictures from here: in the page, neither load events (page script is off) nor
     // img.decode() (it waits for a frame, and a tab in the background may never paint one) would do.
     const until = performance.now() + timeout;
-    while (!(await page.evaluate(() => [...document.images].every((img) => img.complete)))) {
+    while (!complete) {
       if (performance.now() > until) throw new Error(`pictures of ${job.path} did not load within ${timeout / 1000} s`);
       await new Promise((resolve) => setTimeout(resolve, 10));
+      complete = await page.evaluate(() => [...document.images].every((img) => img.complete));
     }
   } else {
     D('goto');
     await page.goto(ORIGIN + job.path, { waitUntil: 'load', timeout });
   }
   D('loaded');
-  await Promise.all([
-    page.evaluate(async () => {
-      await document.fonts.ready;
-    }),
-    // the engine (it only defines globalThis.__banmian) is compiled while the fonts still load
-    job.layout && page.evaluate(job.layout.source),
-  ]);
+  // The engine (it only defines globalThis.__banmian) is compiled while the fonts still load; a tab
+  // that swapped its body keeps the engine it compiled before, when it is the same source.
+  const engine = job.layout && engineKey(job.layout.source);
+  const hasEngine = await page.evaluate(async (key) => {
+    await document.fonts.ready;
+    return key !== null && (globalThis as unknown as { __banmianKey?: string }).__banmianKey === key;
+  }, engine ?? null);
+  if (job.layout && !hasEngine) await page.evaluate(`${job.layout.source}\n;globalThis.__banmianKey = ${JSON.stringify(engine)};`);
   const t1 = performance.now();
   let layout: R | undefined;
   if (job.layout) {
-    layout = (await page.evaluate(
-      (options) => (globalThis as unknown as { __banmian: { layout(o: unknown): unknown } }).__banmian.layout(options),
-      job.layout.options as never,
-    )) as R;
-    await page.evaluate(async () => {
+    layout = (await page.evaluate(async (options) => {
+      const report = (globalThis as unknown as { __banmian: { layout(o: unknown): unknown } }).__banmian.layout(options);
       await document.fonts.ready;
-    });
+      return report;
+    }, job.layout.options as never)) as R;
   }
   const t2 = performance.now();
   D('laid out');
@@ -192,16 +197,91 @@ async function runJob<R>(page: Page, job: PrintJob, timeout: number): Promise<Pr
     if (shot) job.picture.onPicture(shot.jpeg, shot.size);
     picture = performance.now() - tp;
   }
+  // (run while Chromium prints, the checks wait for most of the print: the print holds the page's main thread)
   const problems = await checkPage(page, job.path, requests);
   D('checked');
   const t3 = performance.now();
-  const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true, outline: job.outline ?? false, tagged: true, timeout });
+  const pdf = await printToPdf(page, job.outline ?? false, timeout);
   const t4 = performance.now();
   D('printed');
   const html = job.snapshot ? await page.content() : undefined;
   if (parts) tabHeads.set(page, parts.headKey);
   const timings = { load: t1 - t0, layout: t2 - t1, check: t3 - t2 - (picture ?? 0), pdf: t4 - t3, ...(picture === undefined ? {} : { picture }) };
   return { pdf, layout, requests, html, problems, timings };
+}
+
+/**
+ * The page as PDF bytes: Page.printToPDF with puppeteer's own parameters (US Letter paper, no margins:
+ * the page's CSS size wins), returned in one message. puppeteer's page.pdf() would first ask the page
+ * for its fonts once more (they are loaded: the layout awaited them) and then read the PDF back in
+ * chunks over a stream; the bytes are the same, 20-30 ms sooner per page.
+ */
+async function printToPdf(page: Page, outline: boolean, timeout: number): Promise<Uint8Array> {
+  const cdp = tabSessions.get(page);
+  if (!cdp) return page.pdf({ preferCSSPageSize: true, printBackground: true, outline, tagged: true, timeout });
+  const { data } = await withTimeout(
+    cdp.send('Page.printToPDF', {
+      transferMode: 'ReturnAsBase64',
+      landscape: false,
+      displayHeaderFooter: false,
+      headerTemplate: '',
+      footerTemplate: '',
+      printBackground: true,
+      scale: 1,
+      paperWidth: 8.5,
+      paperHeight: 11,
+      marginTop: 0,
+      marginBottom: 0,
+      marginLeft: 0,
+      marginRight: 0,
+      pageRanges: '',
+      preferCSSPageSize: true,
+      generateTaggedPDF: true,
+      generateDocumentOutline: outline,
+    }),
+    timeout,
+    'printing to PDF',
+  );
+  return new Uint8Array(Buffer.from(data, 'base64'));
+}
+
+/** The key a tab keeps with the engine it compiled (the engine source is the same for a whole run). */
+const engineKeys = new Map<string, string>();
+function engineKey(source: string): string {
+  let key = engineKeys.get(source);
+  if (key === undefined) {
+    if (engineKeys.size > 8) engineKeys.clear();
+    engineKeys.set(source, (key = createHash('sha256').update(source).digest('hex')));
+  }
+  return key;
+}
+
+/**
+ * The pictures of a swapped body at addresses that name their file's version (modification time and
+ * size). A picture at an address the document showed before comes from the document's own list of
+ * pictures, decoded, without a request: right for a file that did not change, wrong for one that did,
+ * which now has a new address. A file that cannot be found gets an address of its own (it fails to load
+ * and is reported as before).
+ */
+async function versionPictures(body: string, routes: Routes): Promise<string> {
+  const sources = new Set<string>();
+  for (const m of body.matchAll(/\ssrc="(\/[^"?#]*)"/g)) sources.add(m[1]!);
+  const versions = new Map<string, string>();
+  await Promise.all(
+    [...sources].map(async (src) => {
+      let pathname: string;
+      try {
+        pathname = decodeURIComponent(src);
+      } catch {
+        return;
+      }
+      const root = Object.entries(routes.roots).find(([prefix]) => pathname.startsWith(prefix));
+      if (!root) return;
+      const info = await stat(path.resolve(root[1], '.' + path.sep + pathname.slice(root[0].length))).catch(() => undefined);
+      if (info?.isFile()) versions.set(src, `v=${Math.round(info.mtimeMs * 1000)}-${info.size}`);
+    }),
+  );
+  return body.replace(/(\ssrc=")(\/[^"?#]*)"/g, (_, attr: string, src: string) => `${attr}${src}?${versions.get(src) ?? `swap=${++swaps}`}"`);
 }
 
 /** One picture at a time: Chromium paints only the tab in front, so each tab comes to the front for its picture. */
@@ -274,10 +354,42 @@ async function checkPage(page: Page, docPath: string, requests: ServedLog): Prom
         });
       }
     }
+    // The page's font faces (some 500: five faces in ~100 subsets each), with their families and
+    // the characters they cover, kept in the window while the set of faces stays the same: a body swap
+    // keeps the stylesheets, and reading every face's unicode-range costs more than the rest of the checks.
+    const w = window as unknown as { __banmianFaces?: { size: number; faces: FontFace[]; families: string[]; merged: [number, number][] } };
+    let known = w.__banmianFaces;
+    if (!known || known.size !== document.fonts.size) {
+      const faces = [...document.fonts];
+      // Characters no bundled face covers (by the faces' unicode-range): they print from
+      // whatever system font has them, or as an empty box when none has them.
+      const ranges: [number, number][] = [];
+      // the bundled faces share their subsets' unicode-range lists (5 faces × ~100 subsets): parse each list once
+      const lists = new Set<string>();
+      for (const face of faces) lists.add(face.unicodeRange);
+      for (const list of lists) {
+        for (const part of list.split(',')) {
+          const m = /U\+([0-9a-f?]+)(?:-([0-9a-f]+))?/i.exec(part.trim());
+          if (!m) continue;
+          const lo = parseInt(m[1]!.replace(/\?/g, '0'), 16);
+          const hi = m[2] ? parseInt(m[2], 16) : parseInt(m[1]!.replace(/\?/g, 'f'), 16);
+          ranges.push([lo, hi]);
+        }
+      }
+      // merged into sorted, disjoint intervals: a binary search per character
+      ranges.sort((a, b) => a[0] - b[0]);
+      const merged: [number, number][] = [];
+      for (const r of ranges) {
+        const last = merged[merged.length - 1];
+        if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+        else merged.push([r[0], r[1]]);
+      }
+      known = w.__banmianFaces = { size: faces.length, faces, families: faces.map((face) => face.family.replace(/^["']|["']$/g, '')), merged };
+    }
     const fonts: PageCheck['fonts'] = [];
     const loaded = new Set<string>();
-    for (const face of document.fonts) {
-      const family = face.family.replace(/^["']|["']$/g, '');
+    for (const [i, face] of known.faces.entries()) {
+      const family = known.families[i]!;
       loaded.add(family.toLowerCase());
       if (face.status === 'error' && !fonts.some((f) => f.family === family && f.weight === face.weight && f.style === face.style)) {
         fonts.push({ family, weight: face.weight, style: face.style });
@@ -294,32 +406,10 @@ async function checkPage(page: Page, docPath: string, requests: ServedLog): Prom
       seen.add(first);
       unbundled.push({ family: first, file: el.closest<HTMLElement>('[data-file]')?.dataset.file ?? '' });
     }
-    // Characters no bundled face covers (by the faces' unicode-range): they print from
-    // whatever system font has them, or as an empty box when none does.
-    const ranges: [number, number][] = [];
-    // the bundled faces share their subsets' unicode-range lists (5 faces × ~100 subsets): parse each list once
-    const lists = new Set<string>();
-    for (const face of document.fonts) lists.add(face.unicodeRange);
-    for (const list of lists) {
-      for (const part of list.split(',')) {
-        const m = /U\+([0-9a-f?]+)(?:-([0-9a-f]+))?/i.exec(part.trim());
-        if (!m) continue;
-        const lo = parseInt(m[1]!.replace(/\?/g, '0'), 16);
-        const hi = m[2] ? parseInt(m[2], 16) : parseInt(m[1]!.replace(/\?/g, 'f'), 16);
-        ranges.push([lo, hi]);
-      }
-    }
-    // merged into sorted, disjoint intervals: a binary search per character
-    ranges.sort((a, b) => a[0] - b[0]);
-    const merged: [number, number][] = [];
-    for (const r of ranges) {
-      const last = merged[merged.length - 1];
-      if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
-      else merged.push([r[0], r[1]]);
-    }
+    const merged = known.merged;
     const uncovered: PageCheck['uncovered'] = [];
     const covered = new Map<number, boolean>();
-    if (ranges.length) {
+    if (merged.length) {
       const walker = document.createTreeWalker(document.querySelector('.bm-page') ?? document.body, NodeFilter.SHOW_TEXT);
       for (let node = walker.nextNode(); node; node = walker.nextNode()) {
         if (node.parentElement?.closest('rp')) continue;
@@ -366,7 +456,7 @@ async function checkPage(page: Page, docPath: string, requests: ServedLog): Prom
   });
   const problems: Diagnostic[] = [];
   for (const img of found.images) {
-    const src = decodeURIComponent(img.src.replace(/^\/manuscript\//, '').replace(/\?swap=\d+$/, ''));
+    const src = decodeURIComponent(img.src.replace(/^\/manuscript\//, '').replace(/\?(swap|v)=[\d-]+$/, ''));
     problems.push(
       diagnostic(img.file || docPath, { line: img.line, column: img.column }, 'error', 'image-undecodable',
         `image "${src}" cannot be decoded by the browser (damaged or an unsupported variant): export it again as PNG or JPEG`),

@@ -2,7 +2,7 @@
  * Tabs are reused from page to page (a tab that printed a page keeps its fonts
  * in memory). What must hold: the second page in a reused tab does not fetch
  * the fonts again, yet a picture that changed under the same URL is read
- * again and printed new; a page with other roots never gets a reused tab; and
+ * again and printed new (and one that did not change is not read again); a page with other roots never gets a reused tab; and
  * an article whose picture changed is processed again, though its text did not.
  */
 import { execFileSync } from 'node:child_process';
@@ -60,10 +60,16 @@ describe('tab reuse', () => {
     const after = imageSize(second.pdf, dir);
     expect(after).not.toBe(before);
 
+    // the same picture again: its address names the file's version, so the page's own copy is used, unrequested
+    const third = await printPage(session, job);
+    expect(third.problems).toEqual([]);
+    expect(third.requests.served.some((u) => u.includes('/manuscript/img/photo.png'))).toBe(false);
+    expect(imageSize(third.pdf, dir)).toBe(after);
+
     // other roots (another manuscript folder): a fresh tab, which asks for the fonts itself
     const otherRoutes = printRoutes(path.join(dir, 'other'), (await loadTemplate('broadsheet')) as Template);
-    const third = await printPage(session, { ...job, routes: { ...otherRoutes, documents: job.routes.documents } });
-    expect(fonts(third).length).toBeGreaterThan(0);
+    const other = await printPage(session, { ...job, routes: { ...otherRoutes, documents: job.routes.documents } });
+    expect(fonts(other).length).toBeGreaterThan(0);
   });
 
   it('a page with the same head swaps only the body, and prints the new text with every request still filtered', async () => {
