@@ -22,7 +22,7 @@ import {
   TEMPLATES_DIR,
   type Template,
 } from '../template/index.ts';
-import { layOutPages } from './lay-out-pages.ts';
+import { layOutPages, type LaidOutPage } from './lay-out-pages.ts';
 import { processArticle, type ProcessedArticle } from './process-articles.ts';
 import { writeAtomically } from './write-outputs.ts';
 
@@ -45,6 +45,20 @@ export interface BuildOptions {
   bleed?: number;
   /** print-shop output: crop marks outside the trim */
   cropMarks?: boolean;
+  /**
+   * pages laid out by earlier builds in this process (`createBuildCache()`; `build --watch` keeps one):
+   * a page whose inputs did not change (same content hash) is not laid out or printed again
+   */
+  cache?: BuildCache;
+}
+
+/** What a build keeps for the next one in the same process: its pages, by position and content hash. */
+export interface BuildCache {
+  pages: Map<string, LaidOutPage>;
+}
+
+export function createBuildCache(): BuildCache {
+  return { pages: new Map() };
 }
 
 export interface BuildOutput {
@@ -62,8 +76,10 @@ export interface PageTimings {
 }
 
 export interface BuildResult {
-  /** per printed page, milliseconds of each print step */
+  /** per page laid out and printed by this build (not those from the cache), milliseconds of each print step */
   timings?: PageTimings[];
+  /** every page, and whether it came from the build cache (unchanged since an earlier build) */
+  pages?: { page: string; cached: boolean }[];
   /** milliseconds of each stage of the build (npm run bench reports them) */
   phases?: Partial<Record<'collect' | 'transform' | 'print' | 'postprocess' | 'write', number>>;
   ok: boolean;
@@ -146,6 +162,7 @@ async function runBuild(input: string, options: BuildOptions, session: BrowserSe
 
   const blockedRequests: string[] = [];
   const timings: PageTimings[] = [];
+  const pageList: NonNullable<BuildResult['pages']> = [];
   const layouts: { page: string; report: LayoutReport }[] = [];
   const pagePdfs: { label: string; pdf: Uint8Array }[] = [];
   const titleOf = (id: string) => processed.find((a) => a.ref.id === id.replace(/~[^~]*$/, ''))?.frontMatter.title ?? id;
@@ -160,10 +177,17 @@ async function runBuild(input: string, options: BuildOptions, session: BrowserSe
       editionDisplay: editionDisplay || input,
       snapshot: options.snapshotDir !== undefined,
       printTimeout: options.printTimeout,
+      cache: options.cache?.pages,
     });
+    // the cache keeps this build's pages only
+    if (options.cache) {
+      const current = new Set(pages.map((p) => `${p.index}:${p.hash}`));
+      for (const key of options.cache.pages.keys()) if (!current.has(key)) options.cache.pages.delete(key);
+    }
     for (const page of pages) {
       const report = page.layout;
-      timings.push({ page: page.label, ...page.timings });
+      pageList.push({ page: page.label, cached: page.cached });
+      if (!page.cached) timings.push({ page: page.label, ...page.timings });
       if (options.snapshotDir && page.snapshot) writeFileSync(path.join(options.snapshotDir, `page-${page.index + 1}.html`), page.snapshot);
       diagnostics.push(...page.diagnostics);
       blockedRequests.push(...page.blocked);
@@ -211,7 +235,7 @@ async function runBuild(input: string, options: BuildOptions, session: BrowserSe
   phase('postprocess');
   writeAtomically(files);
   phase('write');
-  return { ok: true, outputs, diagnostics: sortDiagnostics(diagnostics), blockedRequests, manuscript, articles: processed, layouts, timings, phases };
+  return { ok: true, outputs, diagnostics: sortDiagnostics(diagnostics), blockedRequests, manuscript, articles: processed, layouts, timings, pages: pageList, phases };
 }
 
 export function printRoutes(root: string, template: Template): Omit<Routes, 'documents'> {

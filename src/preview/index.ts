@@ -48,7 +48,8 @@ export async function runPreviewCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`preview takes one input, got ${positionals.length}\n\n${PREVIEW_HELP}`);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number, got "${values.port}"`);
-  const session = new BrowserSession({ chrome: values.chrome });
+  // Ctrl-C stops the preview, which then closes Chromium
+  const session = new BrowserSession({ chrome: values.chrome, handleSignals: false });
   const log = (line: string) => console.error(`[${new Date().toLocaleTimeString()}] ${line}`);
   try {
     const preview = await startPreview(positionals[0]!, {

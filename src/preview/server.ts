@@ -5,10 +5,9 @@
  * re-lays out on every save, and pages whose inputs did not change (same
  * content hash) are neither printed nor converted again.
  */
-import { watch, type FSWatcher } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
+import { watchManuscript } from '../parse/index.ts';
 import type { BrowserSession } from '../print/index.ts';
 import { pageFindings, pageGrid, pageLayoutOf, type Finding } from '../proof/findings.ts';
 import { renderEdition, type PageCache } from '../proof/render-pages.ts';
@@ -214,21 +213,14 @@ export async function startPreview(input: string, options: PreviewOptions): Prom
   await rebuild();
 
   // Watch the manuscript folder (articles, images, edition.yaml).
-  const root = path.extname(input) ? path.dirname(path.resolve(input)) : path.resolve(input);
-  let timer: NodeJS.Timeout | undefined;
-  const watcher: FSWatcher = watch(root, { recursive: true }, (_event, name) => {
-    if (name && /(^|[/\\])\.|~$|\.tmp$/.test(String(name))) return; // editor swap and temp files
-    clearTimeout(timer);
-    timer = setTimeout(() => void rebuild(), options.debounceMs ?? 40);
-  });
+  const watcher = watchManuscript(input, rebuild, { debounceMs: options.debounceMs });
 
   return {
     url,
     rebuild,
     nextRebuild: () => new Promise((resolve) => waiters.push(resolve)),
     async close() {
-      clearTimeout(timer);
-      watcher.close();
+      await watcher.close();
       for (const res of clients) res.end();
       clients.clear();
       await new Promise<void>((resolve) => server.close(() => resolve()));

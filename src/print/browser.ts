@@ -19,6 +19,12 @@ export interface BrowserOptions {
   chrome?: string;
   /** launch timeout, ms */
   timeout?: number;
+  /**
+   * Ctrl-C (SIGINT) and SIGTERM close Chromium, then end the process with the signal (default). false:
+   * the caller handles the signals itself and closes the session (`build --watch` and `preview`, which
+   * Ctrl-C stops in the normal way)
+   */
+  handleSignals?: boolean;
 }
 
 const LAUNCH_ARGS = [
@@ -182,7 +188,7 @@ export class BrowserSession {
   private async launch(): Promise<Browser> {
     // Before the launch, not after: Ctrl-C while Chromium starts must still close it
     // (it runs in its own process group and would outlive us).
-    if (!process.listeners('SIGINT').includes(this.onSignal)) {
+    if (this.options.handleSignals !== false && !process.listeners('SIGINT').includes(this.onSignal)) {
       process.once('SIGINT', this.onSignal);
       process.once('SIGTERM', this.onSignal);
     }

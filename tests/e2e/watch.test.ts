@@ -1,0 +1,151 @@
+/**
+ * Rebuilds in one process: build() with a build cache lays out and prints only
+ * the pages whose inputs changed, and sets every word where a build without
+ * the cache does; `banmian build --watch` rebuilds on a save, keeps the
+ * last good PDFs when a rebuild fails, and leaves no Chromium when stopped.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { build, createBuildCache } from '../../src/pipeline/index.ts';
+import { BrowserSession } from '../../src/print/index.ts';
+import { ROOT } from '../helpers/cli.ts';
+import { scratchIn } from '../helpers/scratch.ts';
+
+const session = new BrowserSession();
+afterAll(() => session.close());
+
+const pageText = (pdf: string) => execFileSync('pdftotext', [pdf, '-'], { encoding: 'utf8' });
+/** every word of a PDF with its page and box (pdftotext -bbox) */
+const words = (pdf: string) => execFileSync('pdftotext', ['-bbox', pdf, '-'], { encoding: 'utf8', maxBuffer: 64 << 20 }).match(/<(page|word) [^>]*>[^<]*/g) ?? [];
+
+describe('build cache', () => {
+  it('a rebuild lays out only the changed page, and sets every word where a build without the cache does', async () => {
+    const dir = scratchIn('watch', 'cache');
+    const input = path.join(dir, 'm');
+    cpSync(path.join(ROOT, 'manuscript'), input, { recursive: true });
+    const cache = createBuildCache();
+    const first = await build(input, { outDir: path.join(dir, 'a'), session, cache });
+    expect(first.ok).toBe(true);
+    expect(first.pages!.map((p) => p.cached)).toEqual([false, false, false, false]);
+    const before = pageText(path.join(dir, 'a', 'page-03.pdf'));
+
+    // one paragraph of the seed feature (page 3) changes
+    const file = path.join(input, 'seed.md');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('星光不问赶路人', '星光不问赶路人，也照归家人'));
+    const second = await build(input, { outDir: path.join(dir, 'a'), session, cache });
+    expect(second.ok).toBe(true);
+    expect(second.pages).toEqual([
+      { page: '1', cached: true },
+      { page: '2', cached: true },
+      { page: '3', cached: false },
+      { page: '4', cached: true },
+    ]);
+    expect(second.timings!.map((t) => t.page)).toEqual(['3']);
+    expect(cache.pages.size).toBe(4); // the first build's page 3 is gone from the cache
+
+    expect(pageText(path.join(dir, 'a', 'page-03.pdf'))).not.toBe(before);
+
+    // a build without the cache sets every page the same: every word at the same place
+    // (Chromium's bytes may differ in the order of a few drawing operations when a page is printed
+    // in a tab that showed another page before; the words and their boxes do not)
+    const fresh = await build(input, { outDir: path.join(dir, 'b'), session });
+    expect(fresh.ok).toBe(true);
+    const a = readdirSync(path.join(dir, 'a')).filter((f) => f.endsWith('.pdf')).sort();
+    expect(readdirSync(path.join(dir, 'b')).filter((f) => f.endsWith('.pdf')).sort()).toEqual(a);
+    for (const name of a) expect(words(path.join(dir, 'a', name)), name).toEqual(words(path.join(dir, 'b', name)));
+  }, 180_000);
+});
+
+/** The command line with --watch --json: one JSON object per build on stdout. */
+function watchProcess(input: string, out: string) {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'banmian.js'), 'build', input, '--out', out, '--watch', '--json'], {
+    cwd: ROOT,
+    env: { ...process.env, FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const builds: { ok: boolean; rebuilt: string[]; cached: string[]; diagnostics: { ruleId: string; line: number | null }[] }[] = [];
+  let buffer = '';
+  let stderr = '';
+  const waiting: { count: number; resolve: () => void }[] = [];
+  child.stdout.on('data', (d) => {
+    buffer += d;
+    let end: number;
+    while ((end = buffer.indexOf('\n')) !== -1) {
+      builds.push(JSON.parse(buffer.slice(0, end)));
+      buffer = buffer.slice(end + 1);
+    }
+    for (const w of waiting.filter((x) => builds.length >= x.count)) w.resolve();
+  });
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    builds,
+    exited,
+    stderr: () => stderr,
+    /** resolves when the n-th build has reported */
+    build: (n: number) =>
+      new Promise<void>((resolve, reject) => {
+        if (builds.length >= n) return resolve();
+        const timer = setTimeout(() => reject(new Error(`no build ${n} within 90 s; stderr: ${stderr}`)), 90_000);
+        waiting.push({ count: n, resolve: () => (clearTimeout(timer), resolve()) });
+      }),
+  };
+}
+
+describe('build --watch', () => {
+  it('rebuilds on a save, keeps the last good PDFs when a rebuild fails, and stops on Ctrl-C without leaving Chromium', async () => {
+    const dir = scratchIn('watch', 'cli');
+    const input = path.join(dir, 'story.md');
+    const text = (body: string) => `---\ntitle: 江边的早市\n---\n\n${body}\n`;
+    writeFileSync(input, text('清晨六点，江边的早市已经热闹起来。卖菜的老人把青菜摆得整整齐齐。'));
+    const out = path.join(dir, 'out');
+    const w = watchProcess(input, out);
+    let chromium: number[] = [];
+    try {
+      await w.build(1);
+      expect(w.builds[0]!.ok).toBe(true);
+      expect(w.builds[0]!.rebuilt).toEqual(['1']);
+      const good = readFileSync(path.join(out, 'page-01.pdf'));
+
+      writeFileSync(input, text('清晨六点，江边的早市已经热闹起来。卖鱼的摊主刚从船上回来。'));
+      await w.build(2);
+      expect(w.builds[1]!.ok).toBe(true);
+      expect(w.builds[1]!.rebuilt).toEqual(['1']);
+      const pdftext = execFileSync('pdftotext', [path.join(out, 'page-01.pdf'), '-'], { encoding: 'utf8' }).replace(/\s/g, '');
+      expect(pdftext).toContain('卖鱼的摊主');
+      const second = readFileSync(path.join(out, 'page-01.pdf'));
+      expect(second.equals(good)).toBe(false);
+
+      // a picture that does not exist: the rebuild fails with its position, the PDFs stay as they were
+      writeFileSync(input, text('清晨六点，江边的早市已经热闹起来。\n\n![早市](img/none.png)'));
+      await w.build(3);
+      expect(w.builds[2]!.ok).toBe(false);
+      expect(w.builds[2]!.diagnostics.some((d) => d.ruleId === 'image-missing' && d.line === 7)).toBe(true);
+      expect(readFileSync(path.join(out, 'page-01.pdf')).equals(second)).toBe(true);
+    } finally {
+      // the watch's Chromium, started once for all three builds, runs until the watch stops
+      chromium = execFileSync('ps', ['-eo', 'pid,ppid'], { encoding: 'utf8' })
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/).map(Number))
+        .filter(([, ppid]) => ppid === w.child.pid)
+        .map(([pid]) => pid!);
+      w.child.kill('SIGINT');
+    }
+    expect(await w.exited).toBe(0);
+    expect(chromium.length).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // (a killed process whose parent has gone may stay a zombie until PID 1 reaps it: it is not running)
+    const alive = chromium.filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+      } catch {
+        return false;
+      }
+    });
+    expect(alive).toEqual([]);
+  }, 240_000);
+});
