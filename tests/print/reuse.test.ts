@@ -93,6 +93,35 @@ describe('tab reuse', () => {
     expect(blocked).toContain('/etc/passwd');
   });
 
+  it('a swapped body whose text needs a font the tab has not loaded is measured in that font, not a fallback', async () => {
+    // a stand-in engine that measures one line of text (the real one measures every line the same way)
+    const engine = `(() => { globalThis.__banmian = { layout: () => ({ width: document.getElementById('t').getBoundingClientRect().width }) }; })()`;
+    const head = `<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8"><link rel="stylesheet" href="/fonts/fonts.css"></head>`;
+    const line = (font: string, text: string) => `${head}<body><p id="t" style="font-family:${font};font-size:20px;display:inline-block">${text}</p></body></html>`;
+    const jobIn = async (dir: string, html: string) => {
+      const routes = printRoutes(dir, (await loadTemplate('broadsheet')) as Template);
+      return { path: '/page/1.html', routes: { ...routes, documents: { '/page/1.html': html } }, layout: { source: engine, options: {} }, timeout: 30_000 };
+    };
+    const width = (r: { layout: unknown }) => (r.layout as { width: number }).width;
+    const cyrillic = 'Широкая электрификация южных губерний';
+    const dir = scratch('late-font');
+    // first a page in Latin letters: the tab loads Noto Serif SC's Latin subset, not its Cyrillic one
+    await printPage(session, await jobIn(dir, line("'Noto Serif SC'", 'Plain Latin letters')));
+    // then, in the same tab, a body in Cyrillic: its subset must load before the engine measures.
+    // The tab is in the background (another in front), as most print tabs are: it draws no frames by
+    // itself, which in front would lay the new body out and start the font's load anyway.
+    const front = await (await session.get()).newPage();
+    await front.bringToFront();
+    const swapped = width(await printPage(session, await jobIn(dir, line("'Noto Serif SC'", cyrillic))));
+    await front.close();
+    // the same page in a tab of its own (another folder), loaded with its fonts before the engine runs
+    const fresh = width(await printPage(session, await jobIn(scratch('late-font-fresh'), line("'Noto Serif SC'", cyrillic))));
+    // what a measurement in the fallback font would have given
+    const fallback = width(await printPage(session, await jobIn(scratch('late-font-fallback'), line("'DejaVu Serif'", cyrillic))));
+    expect(Math.abs(fresh - fallback)).toBeGreaterThan(5);
+    expect(swapped).toBeCloseTo(fresh, 1);
+  });
+
   it('an article is processed again when its picture changes, not only its text', async () => {
     const dir = scratch('article-cache');
     const md = path.join(dir, 'story.md');
