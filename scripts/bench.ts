@@ -3,7 +3,7 @@
  * printing the same final HTML with the same Chromium, measured in the same run
  * (run by run, paired). Not part of `npm test`. Results: bench/results.json.
  *
- *   npm run bench [-- --runs 5] [-- --only seed,sixteen,warm]
+ *   npm run bench [-- --runs 5] [-- --only seed,sixteen,warm,watch]
  */
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,14 +12,17 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { build } from '../src/pipeline/index.ts';
+import { build, createBuildCache } from '../src/pipeline/index.ts';
 import { BrowserSession } from '../src/print/index.ts';
 import { fontPackageDir, FONT_FACES, TEMPLATES_DIR } from '../src/template/index.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, only: { type: 'string', default: 'seed,sixteen,warm' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, only: { type: 'string', default: 'seed,sixteen,warm,watch' } } });
 const RUNS = Number(values.runs);
-/** which measurements to take: seed (cold seed page), sixteen (16-page edition), warm (warm rebuild and preview) */
+/**
+ * which measurements to take: seed (cold seed page), sixteen (16-page edition), warm (warm rebuild and
+ * preview), watch (one page of the 16-page edition rebuilt as `build --watch` does)
+ */
 const ONLY = new Set(values.only!.split(','));
 const work = mkdtempSync(path.join(os.tmpdir(), 'banmian-bench-'));
 
@@ -194,6 +197,7 @@ async function main() {
   }
   const warm = ONLY.has('warm') ? await warmRebuild(seed, seedPages[0]!) : { rows: [], breakdown: [] };
   rows.push(...warm.rows);
+  if (ONLY.has('watch')) rows.push(await watchRebuild(ownFiles(sixteen), seedPages[0]!));
 
   const machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}` };
   const outFile = path.join(ROOT, 'bench', 'results.json');
@@ -252,7 +256,9 @@ async function warmRebuild(input: string, pageHtml: string) {
       await barePage.pdf({ preferCSSPageSize: true, printBackground: true });
       bare.push((performance.now() - t) / 1000);
     };
-    await build(input, { outDir: out, session });
+    // as `build --watch` rebuilds: one session, one build cache
+    const cache = createBuildCache();
+    await build(input, { outDir: out, session, cache });
     const ourTabsToFront = async () => {
       for (const p of await browser.pages()) if (p !== barePage && !p.url().startsWith('file:')) await p.bringToFront();
     };
@@ -261,7 +267,7 @@ async function warmRebuild(input: string, pageHtml: string) {
       if (i % 2) await bareRun();
       await ourTabsToFront();
       const t = performance.now();
-      const r = await build(input, { outDir: out, session });
+      const r = await build(input, { outDir: out, session, cache });
       ours.push((performance.now() - t) / 1000);
       if (i % 2 === 0) await bareRun();
       if (!r.ok) throw new Error('warm rebuild failed');
@@ -326,6 +332,84 @@ async function warmRebuild(input: string, pageHtml: string) {
   };
   const breakdown = [...steps].map(([name, xs]) => ({ name, ...stats(xs) }));
   return { rows: [rebuild, shown], breakdown };
+}
+
+/**
+ * A copy of an edition whose repeated pages use copies of the article files (`r1-seed.md` …), so
+ * that a change to seed.md changes one page only.
+ */
+function ownFiles(input: string): string {
+  const dir = `${input}-own`;
+  cpSync(input, dir, { recursive: true });
+  const editionFile = path.join(dir, 'edition.yaml');
+  const edition = parseYaml(readFileSync(editionFile, 'utf8')) as { pages: { articles: (string | { file: string; continueAt?: { before?: string } })[] }[] };
+  const perRound = edition.pages.length / 4;
+  edition.pages.forEach((p, i) => {
+    const r = Math.floor(i / perRound);
+    if (r === 0) return;
+    p.articles = p.articles.map((a) => {
+      const file = typeof a === 'string' ? a : a.file;
+      const own = `r${r}-${file}`;
+      cpSync(path.join(dir, file), path.join(dir, own));
+      if (typeof a === 'string') return own;
+      const before = a.continueAt?.before;
+      return { ...a, file: own, ...(before ? { continueAt: { ...a.continueAt, before: `r${r}-${before}` } } : {}) };
+    });
+  });
+  writeFileSync(editionFile, stringifyYaml(edition));
+  return dir;
+}
+
+/**
+ * `build --watch` on the 16-page edition: one paragraph of the seed feature (on one page) changes, the
+ * other 15 pages come from the build cache; to the new page and edition PDFs. Against the same bare
+ * warm page.pdf() of the seed page as the warm rebuild (paired run by run).
+ */
+async function watchRebuild(input: string, pageHtml: string) {
+  const session = new BrowserSession();
+  const ours: number[] = [];
+  const bare: number[] = [];
+  const file = path.join(input, 'seed.md');
+  const original = readFileSync(file, 'utf8');
+  const marks = '甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥';
+  const out = path.join(work, 'watch-out');
+  const cache = createBuildCache();
+  try {
+    const browser = await session.get();
+    const barePage = await browser.newPage();
+    await barePage.goto(pathToFileURL(pageHtml).href, { waitUntil: 'load' });
+    await barePage.evaluate(() => document.fonts.ready);
+    await barePage.pdf({ preferCSSPageSize: true, printBackground: true });
+    const bareRun = async () => {
+      await barePage.bringToFront();
+      const t = performance.now();
+      await barePage.pdf({ preferCSSPageSize: true, printBackground: true });
+      bare.push((performance.now() - t) / 1000);
+    };
+    const first = await build(input, { outDir: out, session, cache });
+    if (!first.ok) throw new Error(`watch bench: the first build failed: ${JSON.stringify(first.diagnostics.filter((d) => d.severity === 'error').slice(0, 3))}`);
+    for (let i = 0; i < RUNS; i++) {
+      writeFileSync(file, original.replace('星光不问赶路人', `星光不问赶路人，${marks[i % marks.length]}`));
+      if (i % 2) await bareRun();
+      const t = performance.now();
+      const r = await build(input, { outDir: out, session, cache });
+      ours.push((performance.now() - t) / 1000);
+      if (i % 2 === 0) await bareRun();
+      const printed = (r.pages ?? []).filter((p) => !p.cached).length;
+      if (!r.ok || printed !== 1) throw new Error(`watch bench: ${r.ok ? `${printed} pages printed, not 1` : 'the rebuild failed'}`);
+    }
+    await barePage.close();
+  } finally {
+    writeFileSync(file, original);
+    await session.close();
+  }
+  return {
+    name: 'build --watch, 16-page edition: one paragraph changed on one page (that page and edition.pdf written; 15 pages from the cache)',
+    ours: stats(ours),
+    bare: stats(bare),
+    ratio: stats(ours).median / stats(bare).median,
+    target: 1.2,
+  };
 }
 
 try {
