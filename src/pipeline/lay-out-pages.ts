@@ -7,7 +7,7 @@
  * Pages whose inputs did not change (same content hash) come from the cache.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Edition, PageSpec, Typography } from '../config/index.ts';
@@ -234,10 +234,27 @@ export async function layOutPages<X = unknown>(o: LayOutOptions<X>): Promise<{ p
 /** Pictures are part of a page's inputs: their bytes go into its hash. */
 async function imageHashes(html: string, root: string): Promise<string> {
   const hash = createHash('sha256');
-  for (const m of html.matchAll(/src="\/manuscript\/([^"]+)"/g)) {
-    const file = path.join(root, ...m[1]!.split('/').map(decodeURIComponent));
-    hash.update(m[1]!);
-    hash.update(await readFile(file).catch(() => Buffer.from('missing')));
-  }
+  const files = [...html.matchAll(/src="\/manuscript\/([^"]+)"/g)].map((m) => m[1]!);
+  const digests = await Promise.all(files.map((f) => imageDigest(path.join(root, ...f.split('/').map(decodeURIComponent)))));
+  files.forEach((f, i) => hash.update(f).update(digests[i]!));
   return hash.digest('hex');
+}
+
+/**
+ * sha256 of a picture's bytes, read again only when the file's modification time, size or inode
+ * changed: a news photo is several MB, and every rebuild hashes every picture of every page.
+ */
+const imageDigests = new Map<string, { version: string; digest: string }>();
+async function imageDigest(file: string): Promise<string> {
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) return 'missing';
+  const version = `${info.mtimeMs}:${info.size}:${info.ino}`;
+  const known = imageDigests.get(file);
+  if (known?.version === version) return known.digest;
+  const bytes = await readFile(file).catch(() => undefined);
+  if (!bytes) return 'missing';
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  if (imageDigests.size > 5000) imageDigests.clear();
+  imageDigests.set(file, { version, digest });
+  return digest;
 }

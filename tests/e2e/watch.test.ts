@@ -7,6 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { build, createBuildCache } from '../../src/pipeline/index.ts';
 import { BrowserSession } from '../../src/print/index.ts';
@@ -46,6 +47,18 @@ describe('build cache', () => {
     expect(cache.pages.size).toBe(4); // the first build's page 3 is gone from the cache
 
     expect(pageText(path.join(dir, 'a', 'page-03.pdf'))).not.toBe(before);
+
+    // a picture of page 3 saved again with other bytes but the same size in pixels (a text chunk added):
+    // its article's HTML stays the same, the page is still made again
+    const picture = path.join(input, 'img', 'helicopter.png');
+    const png = readFileSync(picture);
+    const type = Buffer.from('tEXt');
+    const data = Buffer.from('Comment\0saved again');
+    const u32 = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+    const chunk = Buffer.concat([u32(data.length), type, data, u32(crc32(Buffer.concat([type, data])))]);
+    writeFileSync(picture, Buffer.concat([png.subarray(0, 33), chunk, png.subarray(33)])); // after the signature and IHDR
+    const third = await build(input, { outDir: path.join(dir, 'a'), session, cache });
+    expect(third.pages!.filter((p) => !p.cached).map((p) => p.page)).toEqual(['3']);
 
     // a build without the cache sets every page the same: every word at the same place
     // (Chromium's bytes may differ in the order of a few drawing operations when a page is printed
