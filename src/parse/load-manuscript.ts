@@ -83,7 +83,7 @@ async function loadEdition(root: string, editionFile: string): Promise<Manuscrip
   if (read.text.trim() === '') {
     return empty([diagnostic(display, { line: 1, column: 1 }, 'error', 'empty-manuscript', 'the edition file is empty: name the paper, date and pages (see README)')]);
   }
-  const parsed = parseYaml(read.text, EditionSchema, display);
+  const parsed = parseEdition(read.text, display);
   if (!parsed.value) return empty(parsed.diagnostics);
   const edition = parsed.value;
   const diagnostics: Diagnostic[] = [];
@@ -111,6 +111,25 @@ async function loadEdition(root: string, editionFile: string): Promise<Manuscrip
     }
   }
   return { root, edition, editionFile, editionText: read.text, articles, diagnostics };
+}
+
+/**
+ * Edition files parsed before in this process, by their text and name: a
+ * rebuild after an article changed does not parse and validate the edition
+ * again. Each caller gets its own copy. Bounded: the oldest go first.
+ */
+const editions = new Map<string, ReturnType<typeof parseYaml<typeof EditionSchema>>>();
+const MAX_EDITIONS = 20;
+
+function parseEdition(text: string, display: string) {
+  const key = JSON.stringify([text, display]);
+  let result = editions.get(key);
+  if (!result) {
+    result = parseYaml(text, EditionSchema, display);
+    editions.set(key, result);
+    if (editions.size > MAX_EDITIONS) editions.delete(editions.keys().next().value!);
+  }
+  return structuredClone(result);
 }
 
 /** The line and column where a value first appears in the edition file. */

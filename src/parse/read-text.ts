@@ -2,7 +2,7 @@
  * Read a manuscript file as text, refusing what is not UTF-8 text with a
  * message that says where the problem is and what to do.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { diagnostic, type Diagnostic } from '../diagnostics/index.ts';
 
 export type TextResult = { text: string; diagnostics: Diagnostic[] } | { text: undefined; diagnostics: Diagnostic[] };
@@ -10,7 +10,9 @@ export type TextResult = { text: string; diagnostics: Diagnostic[] } | { text: u
 export async function readManuscriptText(path: string, displayPath: string): Promise<TextResult> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(path);
+    // synchronous: manuscripts are small, and on a busy machine each asynchronous
+    // file call waits milliseconds for a thread-pool turn
+    bytes = readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const what = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code})`;

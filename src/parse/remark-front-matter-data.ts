@@ -22,7 +22,7 @@ export default function remarkFrontMatterData() {
     }
     // The YAML text starts on the line after the opening `---`.
     const offset = node.position ? node.position.start.line : 1;
-    const result = parseYaml(node.value, ArticleFrontMatterSchema, file.path, offset);
+    const result = parseFrontMatter(node.value, file.path, offset);
     for (const d of result.diagnostics) {
       const message = file.message(d.message, { place: { line: d.line ?? 1, column: d.column ?? 1 }, ruleId: d.ruleId, source: 'banmian' });
       message.fatal = true;
@@ -34,4 +34,23 @@ export default function remarkFrontMatterData() {
       title: typeof raw?.title === 'string' ? raw.title : '(front matter has errors)',
     };
   };
+}
+
+/**
+ * Front matter read before in this process, by its text, file and line: a
+ * rebuild after a change in the body does not parse and validate it again.
+ * Each caller gets its own copy. Bounded: the oldest go first.
+ */
+const parsed = new Map<string, ReturnType<typeof parseYaml<typeof ArticleFrontMatterSchema>>>();
+const MAX_PARSED = 500;
+
+function parseFrontMatter(text: string, path: string, offset: number) {
+  const key = JSON.stringify([text, path, offset]);
+  let result = parsed.get(key);
+  if (!result) {
+    result = parseYaml(text, ArticleFrontMatterSchema, path, offset);
+    parsed.set(key, result);
+    if (parsed.size > MAX_PARSED) parsed.delete(parsed.keys().next().value!);
+  }
+  return structuredClone(result);
 }

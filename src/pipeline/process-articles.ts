@@ -3,7 +3,7 @@
  * diagnostics. Images are read here (the only I/O the transform needs).
  */
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { VFile } from 'vfile';
 import type { ArticleFrontMatter, Typography } from '../config/index.ts';
 import type { Diagnostic, Severity } from '../diagnostics/index.ts';
@@ -23,15 +23,50 @@ export interface ProcessOptions {
   sourcePositions?: boolean;
 }
 
+/**
+ * Reads are synchronous: pictures and articles are small, and on a busy machine
+ * every asynchronous file call waits for a thread-pool turn (milliseconds each).
+ */
 export async function loadImage(file: string): Promise<ImageInfo | { error: string }> {
+  return loadImageNow(file);
+}
+
+function loadImageNow(file: string): ImageInfo | { error: string } {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    bytes = readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return { error: code === 'ENOENT' ? 'not found: check the path (relative to the article file)' : `cannot be read (${code})` };
   }
   return readImageInfo(bytes);
+}
+
+function statNow(file: string): Stats | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Pictures read before in this process, by path, size and modification time
+ * (the same test the article cache makes): a changed article that keeps its
+ * pictures does not read and decode them again. Bounded: the oldest go first.
+ */
+const imageInfos = new Map<string, ImageInfo | { error: string }>();
+const MAX_IMAGES = 500;
+
+function cachedImage(file: string, s: Stats | undefined): ImageInfo | { error: string } {
+  if (!s) return loadImageNow(file);
+  const key = JSON.stringify([file, s.size, s.mtimeMs, s.ctimeMs, s.ino]);
+  const hit = imageInfos.get(key);
+  if (hit) return { ...hit };
+  const info = loadImageNow(file);
+  imageInfos.set(key, info);
+  if (imageInfos.size > MAX_IMAGES) imageInfos.delete(imageInfos.keys().next().value!);
+  return { ...info };
 }
 
 type Processed = { article: ProcessedArticle | undefined; diagnostics: Diagnostic[] };
@@ -47,7 +82,7 @@ const MAX_CACHED = 500;
 
 async function imagesUnchanged(images: { file: string; size: number; mtimeMs: number }[]): Promise<boolean> {
   for (const image of images) {
-    const now = await stat(image.file).catch(() => undefined);
+    const now = statNow(image.file);
     if ((now?.size ?? -1) !== image.size || (now?.mtimeMs ?? -1) !== image.mtimeMs) return false;
   }
   return true;
@@ -66,9 +101,9 @@ export async function processArticle(ref: ArticleRef, options: ProcessOptions): 
   }
   const images: { file: string; size: number; mtimeMs: number }[] = [];
   const result = await runArticle(ref, options, async (file) => {
-    const s = await stat(file).catch(() => undefined);
+    const s = statNow(file);
     images.push({ file, size: s?.size ?? -1, mtimeMs: s?.mtimeMs ?? -1 }); // a missing picture counts too
-    return loadImage(file);
+    return cachedImage(file, s);
   });
   processed.delete(key);
   processed.set(key, { result, images });

@@ -5,7 +5,7 @@
  * it decodes and to learn its size; `src` becomes a URL the print server maps
  * back to the file.
  */
-import { realpath } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { Element, Root } from 'hast';
 import { visit } from 'unist-util-visit';
@@ -67,8 +67,9 @@ export default function rehypeResolveImages(options: ResolveImagesOptions) {
         continue;
       }
       // A symbolic link inside the folder must not lead out of it either.
-      const real = await realpath(absolute).catch(() => absolute);
-      const realRoot = await realpath(options.root).catch(() => options.root);
+      // (synchronous: on a busy machine each asynchronous file call waits milliseconds for a thread-pool turn)
+      const real = realpathOr(absolute);
+      const realRoot = realpathOr(options.root);
       const realRelative = path.relative(realRoot, real);
       if (realRelative.startsWith('..') || path.isAbsolute(realRelative)) {
         fail('image-outside', `image "${src}" is a link to a file outside the manuscript folder: copy the file itself into the folder`);
@@ -87,4 +88,12 @@ export default function rehypeResolveImages(options: ResolveImagesOptions) {
       img.properties.dataBmColumn = place.column;
     }
   };
+}
+
+function realpathOr(file: string): string {
+  try {
+    return realpathSync.native(file);
+  } catch {
+    return file;
+  }
 }

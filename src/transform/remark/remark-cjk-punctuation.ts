@@ -252,22 +252,7 @@ function secondOpinion(
   if (!/[,.:;?!"'()]/.test(probe) || !HAN.test(probe)) return;
   let validations;
   try {
-    validations = zhlint(probe, {
-      logger: silent,
-      rules: {
-        preset: 'default',
-        halfwidthPunctuation: '',
-        fullwidthPunctuation: '，。：；？！“”‘’（）',
-        unifiedPunctuation: undefined,
-        spaceBetweenHalfwidthContent: undefined,
-        spaceBetweenMixedwidthContent: undefined,
-        noSpaceBetweenFullwidthContent: undefined,
-        spaceAfterHalfwidthPauseOrStop: undefined,
-        spaceOutsideHalfwidthQuotation: undefined,
-        spaceOutsideHalfwidthBracket: undefined,
-        spaceOutsideCode: undefined,
-      } as never,
-    }).validations;
+    validations = zhlintValidations(probe);
   } catch (error) {
     const slot = locate(0);
     file.info(`zhlint could not check this paragraph (${(error as Error).message}); its punctuation was converted by Banmian's own rules only`, {
@@ -290,4 +275,40 @@ function secondOpinion(
       source: 'zhlint',
     });
   }
+}
+
+/** the fields of zhlint's validations that are read (the cache keeps no more) */
+type Validations = Pick<ReturnType<typeof zhlint>['validations'][number], 'target' | 'message' | 'index' | 'length'>[];
+
+/**
+ * zhlint's findings by paragraph text, kept for the process: a rebuild after
+ * one paragraph changed asks zhlint about that paragraph only (zhlint is a
+ * third of the transform's time). zhlint depends on nothing but the text.
+ * Bounded: the oldest go first. A paragraph zhlint throws on is asked again.
+ */
+const zhlintCache = new Map<string, Validations>();
+const MAX_ZHLINT = 5000;
+
+function zhlintValidations(probe: string): Validations {
+  const hit = zhlintCache.get(probe);
+  if (hit) return hit;
+  const validations = zhlint(probe, {
+    logger: silent,
+    rules: {
+      preset: 'default',
+      halfwidthPunctuation: '',
+      fullwidthPunctuation: '，。：；？！“”‘’（）',
+      unifiedPunctuation: undefined,
+      spaceBetweenHalfwidthContent: undefined,
+      spaceBetweenMixedwidthContent: undefined,
+      noSpaceBetweenFullwidthContent: undefined,
+      spaceAfterHalfwidthPauseOrStop: undefined,
+      spaceOutsideHalfwidthQuotation: undefined,
+      spaceOutsideHalfwidthBracket: undefined,
+      spaceOutsideCode: undefined,
+    } as never,
+  }).validations.map(({ target, message, index, length }) => ({ target, message, index, length }));
+  zhlintCache.set(probe, validations);
+  if (zhlintCache.size > MAX_ZHLINT) zhlintCache.delete(zhlintCache.keys().next().value!);
+  return validations;
 }
