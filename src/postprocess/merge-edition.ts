@@ -11,13 +11,14 @@ import {
   PDFDocument,
   PDFName,
   PDFNumber,
-  PDFObjectCopier,
   PDFPage,
   PDFPageLeaf,
   PDFRef,
   type PDFObject,
 } from 'pdf-lib';
 import { saveWithContentId, setMetadata, type PdfMetadata } from './metadata.ts';
+import { ObjectCopier } from './copy-objects.ts';
+import { clearParsePool, loadPooled, returnToPool } from './parse-pool.ts';
 import { setOutline, type OutlineEntry } from './outline.ts';
 import { setPageLabels } from './page-labels.ts';
 import { addPrintMarks, type PrintMarksOptions } from './print-marks.ts';
@@ -133,6 +134,7 @@ export function clearPostprocessCache(): void {
   finished.clear();
   parsed.clear();
   editions.clear();
+  clearParsePool();
 }
 
 export interface PostprocessedEdition {
@@ -148,6 +150,9 @@ export interface PostprocessedEdition {
  * finalizePage and mergeEdition give, with less work: each new page PDF is
  * parsed once (copied into the edition first, then finished as its own
  * file), and what did not change since an earlier call comes from the cache.
+ * Page PDFs are parsed with the objects of pages finished before that are
+ * still the same bytes (parse-pool.ts): a page printed again after a small
+ * change parses only the objects that changed.
  * The returned arrays may be shared with the cache: do not modify them.
  */
 export async function postprocessEdition(
@@ -165,13 +170,15 @@ export async function postprocessEdition(
   const todo = pages.map((_, i) => i).filter((i) => files[i] === undefined);
   /** parsed here for a page still to be finished: used for the edition first, then finished (modified) */
   const own = new Map<number, PDFDocument>();
+  // print marks change pages and their resources: those pages are parsed in full, and give nothing back
+  const loadPage = options.marks ? load : loadPooled;
   let edition = recall(editions, editionKey);
   if (!edition) {
     const sources: PDFDocument[] = [];
     for (const [i, p] of pages.entries()) {
       let doc = recall(parsed, keys[i]!);
       if (!doc) {
-        doc = await load(p.pdf);
+        doc = await loadPage(p.pdf);
         if (todo.includes(i)) own.set(i, doc);
         else remember(parsed, keys[i]!, doc, MAX_PARSED);
       }
@@ -181,8 +188,10 @@ export async function postprocessEdition(
   }
   for (const i of todo) {
     const page = pages[i]!;
-    const doc = own.get(i) ?? (await load(page.pdf));
+    const doc = own.get(i) ?? (await loadPage(page.pdf));
     files[i] = remember(finished, pageKeys[i]!, await finalizeLoaded(doc, page, pageMeta(page), options), MAX_FINISHED);
+    // done with: its objects serve the next parse (print marks change pages and resources: not those)
+    if (!options.marks) returnToPool(doc);
   }
   return { pages: files as Uint8Array[], edition, finishedPages: todo.length };
 }
@@ -195,9 +204,13 @@ async function mergeLoaded(pages: EditionPage[], sources: PDFDocument[], meta: P
   const roleMap = out.context.obj({}) as PDFDict;
   let offset = 0;
   let tagged = pages.length > 0;
+  const copiers: ObjectCopier[] = [];
+  /** copies changed after copying (annotations renumbered) */
+  const changed = new Set<PDFObject>();
   for (const src of sources) {
-    const copier = PDFObjectCopier.for(src.context, out.context);
-    const traversed = (copier as unknown as { traversedObjects: Map<PDFObject, PDFObject> }).traversedObjects;
+    const copier = new ObjectCopier(src.context, out.context);
+    copiers.push(copier);
+    const traversed = copier.traversedObjects;
     const srcRoot = src.catalog.get(N('StructTreeRoot'));
     if (srcRoot instanceof PDFRef) traversed.set(srcRoot, structRootRef);
     else tagged = false;
@@ -230,7 +243,7 @@ async function mergeLoaded(pages: EditionPage[], sources: PDFDocument[], meta: P
     }
     srcPages.forEach((p, i) => {
       const copied = copier.copy(p.node) as PDFPageLeaf;
-      renumber(out, copied, offset);
+      renumber(out, copied, offset, changed);
       out.context.assign(refs[i]!, copied);
       out.addPage(PDFPage.of(copied, refs[i]!, out));
     });
@@ -244,7 +257,14 @@ async function mergeLoaded(pages: EditionPage[], sources: PDFDocument[], meta: P
     out.catalog.set(N('MarkInfo'), out.context.obj({ Marked: true }));
   }
   finish(out, pages, meta, options);
-  return saveWithContentId(out);
+  // copies of never-changed objects are written as they were in the edition before, when they are the same
+  // (not with print marks: those change pages' resources after copying)
+  const save = { known: new Map(), record: new Map() };
+  const reuse = !options.marks && copiers.some((c) => c.hasStable);
+  if (reuse) for (const c of copiers) c.prepareSave(save, changed);
+  const bytes = await saveWithContentId(out, save);
+  if (reuse) for (const c of copiers) c.keepBytes(save);
+  return bytes;
 }
 
 /** Number-tree entries (flat /Nums or /Kids) of a ParentTree. */
@@ -264,7 +284,7 @@ function collectNums(doc: PDFDocument, tree: PDFObject | undefined): [number, PD
 }
 
 /** Shift /StructParents of a copied page and /StructParent of its annotations into the merged tree's keys. */
-function renumber(out: PDFDocument, page: PDFDict, offset: number): void {
+function renumber(out: PDFDocument, page: PDFDict, offset: number, changed: Set<PDFObject>): void {
   const sp = page.get(N('StructParents'));
   if (sp instanceof PDFNumber) page.set(N('StructParents'), PDFNumber.of(sp.asNumber() + offset));
   const annots = page.lookup(N('Annots'));
@@ -273,6 +293,7 @@ function renumber(out: PDFDocument, page: PDFDict, offset: number): void {
     const dict = out.context.lookup(a);
     if (!(dict instanceof PDFDict)) continue;
     const n = dict.get(N('StructParent'));
+    changed.add(dict);
     if (n instanceof PDFNumber) dict.set(N('StructParent'), PDFNumber.of(n.asNumber() + offset));
   }
 }

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PDFArray, PDFDocument, PDFHexString, PDFName } from 'pdf-lib';
+import { savePdf, type SaveOptions } from './write-pdf.ts';
 
 export interface PdfMetadata {
   title: string;
@@ -70,10 +71,13 @@ export function setPlaceholderId(doc: PDFDocument): void {
   doc.context.trailerInfo.ID = id;
 }
 
-/** Save, then write the sha256 of the saved bytes (first 16 bytes) into the placeholder /ID. */
-export async function saveWithContentId(doc: PDFDocument): Promise<Uint8Array> {
+/**
+ * Save, then write the sha256 of the saved bytes (first 16 bytes) into the placeholder /ID.
+ * (savePdf: the bytes of doc.save(SAVE_OPTIONS), written faster.)
+ */
+export async function saveWithContentId(doc: PDFDocument, options?: SaveOptions): Promise<Uint8Array> {
   setPlaceholderId(doc);
-  const bytes = await doc.save(SAVE_OPTIONS);
+  const bytes = await savePdf(doc, options);
   const id = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
   const marker = Buffer.from(`<${PLACEHOLDER}>`, 'latin1');
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
