@@ -4,8 +4,7 @@
  * newspaper.css, typography.css).
  * Loading one validates its settings with the same schema module as the rest.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TemplateConfigSchema, type TemplateConfig } from '../config/index.ts';
@@ -27,9 +26,9 @@ export async function loadTemplate(name: string): Promise<Template | { error: st
     return { error: `unknown template "${name}": choose one of ${templateNames().join(', ')}` };
   }
   const dir = path.join(TEMPLATES_DIR, name);
-  const raw = JSON.parse(await readFile(path.join(dir, 'template.json'), 'utf8'));
+  const raw = JSON.parse(readFileSync(path.join(dir, 'template.json'), 'utf8'));
   const config = TemplateConfigSchema.parse(raw);
   const own = path.join(dir, 'page.html');
-  const pageHtml = await readFile(existsSync(own) ? own : path.join(TEMPLATES_DIR, '_shared', 'page.html'), 'utf8');
+  const pageHtml = readFileSync(existsSync(own) ? own : path.join(TEMPLATES_DIR, '_shared', 'page.html'), 'utf8');
   return { config, dir, pageHtml };
 }
