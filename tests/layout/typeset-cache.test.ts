@@ -35,12 +35,12 @@ const seedOnly = (all: Pages) =>
 /** pages 1 and 2: the lead continues from page 1 onto page 2 (转版) */
 const firstTwo = (all: Pages) => all.slice(0, 2);
 
-const typesetOf = (r: BuildResult, page = 0) => (r.layouts![page]!.report as { typeset?: { blocks: number; cached: number } }).typeset!;
-/** a laid-out page; a swapped-in body gives its pictures addresses of their own (?swap=N) and
+const typesetOf = (r: BuildResult, page = 0) => (r.layouts![page]!.report as { typeset?: { blocks: number; cached: number; measured: number } }).typeset!;
+/** a laid-out page; a swapped-in body gives its pictures addresses of their own (?swap=N, ?v=version) and
  * loses the white space before </body>; modules name their file */
 const snapshot = (dir: string, page = 1) =>
   readFileSync(path.join(dir, `page-${page}.html`), 'utf8')
-    .replace(/\?swap=\d+/g, '')
+    .replace(/\?(swap=\d+|v=[\d-]+)"/g, '"')
     .replace(/\s*<\/body>/, '</body>')
     .replace(/"\/[^"]*\/(edit|copy|edit2|copy2)\//g, '"MANUSCRIPT/');
 
@@ -73,6 +73,7 @@ describe('typesetting cache', () => {
   let warm: Awaited<ReturnType<typeof buildInto>>;
   let cold: Awaited<ReturnType<typeof buildInto>>;
   let first: Awaited<ReturnType<typeof buildInto>>;
+  let undone: Awaited<ReturnType<typeof buildInto>>;
   beforeAll(async () => {
     const dir = sampleEdition('edit', seedOnly);
     first = await buildInto(dir, 'first');
@@ -87,7 +88,10 @@ describe('typesetting cache', () => {
     cpSync(dir, copy, { recursive: true });
     clearPostprocessCache();
     cold = await buildInto(copy, 'cold');
-  }, 180_000);
+    // the change undone: every block (and where its paragraphs split) comes from the first build
+    writeFileSync(file, text);
+    undone = await buildInto(dir, 'undone');
+  }, 240_000);
 
   it('typesets only the changed paragraph in a rebuild', () => {
     const a = typesetOf(first.result);
@@ -98,6 +102,22 @@ describe('typesetting cache', () => {
     expect(c.cached).toBe(0);
     expect(b.blocks).toBe(a.blocks);
     expect(b.cached).toBe(b.blocks - 1);
+  });
+
+  it('lays out only the changed paragraph before the frames: the restored ones bring their measurements', () => {
+    expect(typesetOf(first.result).measured).toBe(typesetOf(first.result).blocks);
+    expect(typesetOf(cold.result).measured).toBe(typesetOf(cold.result).blocks);
+    expect(typesetOf(warm.result).measured).toBe(1);
+  });
+
+  it('lays a page out from the cache alone once a change is undone, as the first build did', () => {
+    const u = typesetOf(undone.result);
+    expect(u.cached).toBe(u.blocks);
+    expect(u.measured).toBe(0);
+    expect(firstDifference(snapshot(undone.snap), snapshot(first.snap))).toBe('');
+    const lines = (dir: string) => pdfLines(path.join(dir, 'page-03.pdf'));
+    expect(lines(undone.out)).toEqual(lines(first.out));
+    expect(lines(undone.out)).not.toEqual(lines(warm.out));
   });
 
   it('lays out the same page as a fresh tab: same HTML, same text positions, same PDF bytes', () => {
@@ -139,6 +159,8 @@ describe('typesetting cache with a continuation (转版)', () => {
     const page2 = typesetOf(warm.result, 1);
     expect(page1.cached).toBe(page1.blocks);
     expect(page2.cached).toBe(page2.blocks - 1);
+    expect(page1.measured).toBe(0);
+    expect(page2.measured).toBe(1);
     expect(warm.result.layouts![1]!.report.modules!.length).toBeGreaterThan(3);
     for (const page of [1, 2]) {
       const html = snapshot(warm.snap, page);

@@ -10,13 +10,29 @@
 import type { GridOptions, LayoutOptions, LayoutReport, ModuleReport } from '../types.ts';
 import { flow, remainingLines, type FlowBlock, type FlowFrame } from './flow.ts';
 import { defaultColumns, placeModules, type Placed } from './place.ts';
-import { splitAfterChars, splitAfterLines, visibleChars } from './split.ts';
+import { cutAfterLines, splitAfterChars, splitAtPosition, visibleChars } from './split.ts';
 import { typesetText } from './typography/index.ts';
 
 interface Block extends FlowBlock {
   el: HTMLElement;
   /** untouched copy for continuations (typography passes not applied) */
   pristine: HTMLElement;
+  /** what measuring it gave (from the typesetting cache for a restored block, which is then not laid out) */
+  measured?: Measured;
+}
+
+/**
+ * A block as measured in the measuring column: its height, a subhead's space
+ * above, whether a Latin run in it starts a line with its Han–Latin margin
+ * (trimLineStarts would trim it), and where it was split so far: cuts[k] is
+ * the text position (counted in the whole paragraph) splitAfterLines splits
+ * at after line k, for the k a layout needed (cuts[0] = 0).
+ */
+interface Measured {
+  h: number;
+  padding: number;
+  cuts: (number | undefined)[];
+  trims: boolean;
 }
 
 interface Figure {
@@ -75,14 +91,18 @@ interface Module {
 
 const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
 
-/** The engine's report: LayoutReport plus what the typesetting cache did (the bench and tests read it). */
+/**
+ * The engine's report: LayoutReport plus what the typesetting cache did (the bench and tests read it):
+ * body blocks, of which restored from the cache, and measured in the page (the others were not laid
+ * out before their frames).
+ */
 export interface EngineReport extends LayoutReport {
-  typeset?: { blocks: number; cached: number; ms: number };
+  typeset?: { blocks: number; cached: number; measured: number; ms: number };
 }
 
 function layout(options: LayoutOptions): EngineReport {
   const t0 = performance.now();
-  const report: EngineReport = { overset: [], underset: [], diagnostics: [], continuations: [], modules: [], typeset: { blocks: 0, cached: 0, ms: 0 } };
+  const report: EngineReport = { overset: [], underset: [], diagnostics: [], continuations: [], modules: [], typeset: { blocks: 0, cached: 0, measured: 0, ms: 0 } };
   const page = document.querySelector<HTMLElement>('.bm-page');
   const gridEl = document.querySelector<HTMLElement>('.bm-grid');
   if (!page || !gridEl) return report;
@@ -107,17 +127,31 @@ function layout(options: LayoutOptions): EngineReport {
   Object.assign(measure.style, { position: 'absolute', left: '0', top: '0', width: `${g.columnPx}px` });
   gridEl.append(measure);
 
-  // collect
+  // collect: the blocks not in the typesetting cache go into the measuring column; the restored ones stay out
+  // of the page until they are moved into their frames (they are measured already)
   const els = [...gridEl.querySelectorAll<HTMLElement>(':scope > .bm-module')];
   const typeset = typesetCache(context, report);
+  const geo = geometryCache(context);
   const modules: Module[] = els.map((el, i) => collect(el, measure, i, typeset.restore));
-  // measure body blocks at column width, after the typography passes (on the blocks not restored from the cache)
+  // typeset and measure body blocks at column width (the blocks not restored from the cache)
   const tt = performance.now();
-  typeset.hold();
   typesetText(measure, options.typography);
   typeset.store();
   report.typeset!.ms = Math.round(performance.now() - tt);
-  measureBlocks(modules.flatMap((m) => m.blocks), pitch);
+  const blocks = modules.flatMap((m) => m.blocks);
+  const fresh = blocks.filter((b) => !b.measured);
+  measureBlocks(fresh, measure);
+  report.typeset!.measured = fresh.length;
+  typeset.measured(fresh.map((b) => b.measured!));
+  for (const b of blocks) applyMeasured(b, pitch);
+  // the frames take the measuring column's Han–Latin space (typesetText sets it there): a Latin run then
+  // keeps the margin it was measured with
+  const hanLatin = measure.style.getPropertyValue('--bm-han-latin');
+  const ownHanLatin = hanLatin !== '' && getComputedStyle(gridEl).getPropertyValue('--bm-han-latin').trim() !== hanLatin;
+  /** rests of paragraphs split inside a Latin run (the run's first part ends the line above) */
+  const splitInRun = new WeakSet<HTMLElement>();
+  /** each module's frames, put on the page after the last module is flowed */
+  const pending: [Module, HTMLElement[]][] = [];
 
   const defaults = defaultColumns(modules.length, g.columns);
   /** set the module up at width k: rank, headline height, figures (measured in the DOM the first time) */
@@ -135,7 +169,7 @@ function layout(options: LayoutOptions): EngineReport {
     const rank = m.continuedFrom ? 'repeat' : m.index === 0 && modules.length > 1 ? '1' : k >= 4 ? '2' : k >= 2 ? '3' : '4';
     m.el.dataset.rank = rank;
     m.el.style.width = `${widthOf(k)}px`;
-    m.headLines = m.headline ? wholeLines(m.headline, pitch) : 0;
+    m.headLines = m.headline ? wholeLines(m.headline, pitch, geo, moduleKey(m)) : 0;
     placeFigures(m, g, pitch, widthOf, measure);
     m.shapes.set(k, {
       headLines: m.headLines,
@@ -274,18 +308,35 @@ function layout(options: LayoutOptions): EngineReport {
       });
       el.dataset.column = String(f.col + 1);
       if (options.typography) el.dataset.bmStrictness = options.typography.strictness;
+      if (ownHanLatin) el.style.setProperty('--bm-han-latin', hanLatin);
       return el;
     });
-    // move the blocks, splitting paragraphs at frame bottoms. The frames join the page only after
-    // the last move: each split reads the measuring column, and Chromium then lays out only that
-    // column, not also the frames filled so far (the frames are laid out once, below)
+    // move the blocks, splitting paragraphs at frame bottoms where they were measured to break (no
+    // layout). The frames join the page after the last module is flowed: the page is then laid out
+    // once with all of them, by whatever reads it next
     const current = m.blocks.map((b) => b.el);
+    /** the line each block's current element starts at */
+    const startLine = m.blocks.map(() => 0);
     for (const piece of result.pieces) {
       const b = m.blocks[piece.block]!;
       const el = current[piece.block]!;
       if (b.kind === 'text' && piece.from + piece.lines < b.lines) {
-        const rest = splitAfterLines(el, piece.lines, pitch);
-        if (rest) current[piece.block] = rest;
+        // where splitAfterLines(el, piece.lines) splits (el starts at line startLine): known from an earlier
+        // layout of this paragraph, or read in the measuring column (as the engine read every split before
+        // the cache kept them: a restored paragraph joins the column for it)
+        const cuts = b.measured!.cuts;
+        const from = startLine[piece.block]!;
+        const k = from + piece.lines;
+        if (cuts[k] === undefined) {
+          if (el.parentElement !== measure) measure.append(el);
+          cuts[k] = cuts[from]! + cutAfterLines(el, piece.lines, pitch);
+        }
+        const rest = splitAtPosition(el, cuts[k]! - cuts[from]!);
+        if (rest) {
+          current[piece.block] = rest;
+          startLine[piece.block] = from + piece.lines;
+          if (rest.querySelector('.bm-hl-s') && startsInRun(rest)) splitInRun.add(rest);
+        }
       }
       if (piece.atTop) {
         el.classList.add('bm-at-top');
@@ -293,14 +344,14 @@ function layout(options: LayoutOptions): EngineReport {
       }
       frameEls[piece.frame]!.append(el);
     }
-    m.el.append(...frameEls);
-    for (const f of frameEls) trimLineStarts(f);
+    pending.push([m, frameEls]);
     const usedLines = result.used.reduce((a, b) => a + b, 0);
     const capLines = frames.reduce((a, f) => a + f.cap, 0) - (jumping ? 1 : 0);
     const mod: ModuleReport = {
       article: m.article, column: p.column, columns: p.columns, line: p.line, lines: p.lines, usedLines, emptyLines: capLines - usedLines,
       shortLines: result.overflow ? 0 : shortOf(frames, result.used),
-      titleTop: titleTop(m.el),
+      // (the frames are not on the page yet: they do not move the headline)
+      titleTop: titleTop(m, geo, `${pageTop},${gridTop},${window.scrollY}`),
       frames: frames.map((f, j) => ({ column: f.col, top: bodyTop + f.top, cap: f.cap, used: result.used[j]! })),
     };
     report.modules!.push(mod);
@@ -357,6 +408,12 @@ function layout(options: LayoutOptions): EngineReport {
     m.el.querySelector(':scope > .bm-body')?.remove();
   }
   measure.remove();
+  for (const [m, frameEls] of pending) m.el.append(...frameEls);
+  // Latin runs that may start a line with their margin: only where the measuring column did not
+  // already tell (a block whose runs all keep their margins there keeps them in its frames)
+  for (const [m, frameEls] of pending) {
+    for (const f of frameEls) if (mayTrim(f, m.blocks, splitInRun)) trimLineStarts(f);
+  }
   drawRules(gridEl, report.modules!, g, pitch, L);
   report.ms = Math.round(performance.now() - t0);
   return report;
@@ -448,16 +505,48 @@ function frameList(m: Module, body: number): Frame[] {
  */
 function trimLineStarts(frame: HTMLElement): void {
   const left = frame.getBoundingClientRect().left;
+  for (const span of frame.querySelectorAll<HTMLElement>('.bm-hl-s:not(.bm-ls)')) if (startsLine(span, left)) span.classList.add('bm-ls');
+}
+
+/** A Latin run with a Han–Latin margin at the start of a line (or of a paragraph's indented first line). */
+function startsLine(span: HTMLElement, left: number): boolean {
+  const ml = parseFloat(getComputedStyle(span).marginLeft) || 0;
+  if (ml <= 0) return false;
+  const rect = span.getClientRects()[0];
+  if (!rect) return false;
+  const p = span.closest('p');
+  const indent = p && !p.classList.contains('bm-cont') ? parseFloat(getComputedStyle(p).textIndent) || 0 : 0;
+  const x = rect.left - ml - left;
+  return Math.abs(x) < 0.5 || (indent > 0 && Math.abs(x - indent) < 0.5 && !!p!.firstChild && span === firstTextHolder(p!));
+}
+
+/**
+ * Whether trimLineStarts could change anything in a frame. A block's lines in
+ * its frame are its lines in the measuring column (same width, same breaks,
+ * split at line boundaries), so a Latin run that did not start a line there
+ * does not in the frame; except the second part of a run a split went through
+ * (the rest of the paragraph starts with it), and what the engine adds (the
+ * jump line).
+ */
+function mayTrim(frame: HTMLElement, blocks: Block[], splitInRun: WeakSet<HTMLElement>): boolean {
   for (const span of frame.querySelectorAll<HTMLElement>('.bm-hl-s:not(.bm-ls)')) {
-    const ml = parseFloat(getComputedStyle(span).marginLeft) || 0;
-    if (ml <= 0) continue;
-    const rect = span.getClientRects()[0];
-    if (!rect) continue;
-    const p = span.closest('p');
-    const indent = p && !p.classList.contains('bm-cont') ? parseFloat(getComputedStyle(p).textIndent) || 0 : 0;
-    const x = rect.left - ml - left;
-    if (Math.abs(x) < 0.5 || (indent > 0 && Math.abs(x - indent) < 0.5 && p!.firstChild && span === firstTextHolder(p!))) span.classList.add('bm-ls');
+    let piece: HTMLElement = span;
+    while (piece.parentElement && piece.parentElement !== frame) piece = piece.parentElement;
+    const b = piece.dataset.block === undefined ? undefined : blocks[Number(piece.dataset.block)];
+    if (!b?.measured || b.measured.trims || splitInRun.has(piece) || (piece !== b.el && !piece.classList.contains('bm-cont'))) return true;
   }
+  return false;
+}
+
+/** The rest of a split paragraph begins inside a Latin run with a Han–Latin margin. */
+function startsInRun(rest: HTMLElement): boolean {
+  const w = document.createTreeWalker(rest, NodeFilter.SHOW_TEXT);
+  for (let n = w.nextNode(); n; n = w.nextNode()) {
+    if (!n.textContent) continue;
+    for (let e = n.parentElement; e && e !== rest; e = e.parentElement) if (e.classList.contains('bm-hl-s')) return true;
+    return false;
+  }
+  return false;
 }
 
 function firstTextHolder(p: HTMLElement): HTMLElement | null {
@@ -472,68 +561,65 @@ const TYPESET_CACHE_MAX = 5000;
 /** The opening tag of el and of each element around it, with their attributes. */
 function ancestry(el: Element | null): string[] {
   const tags: string[] = [];
-  for (let e = el; e; e = e.parentElement) tags.push((e.cloneNode(false) as Element).outerHTML.replace(/<\/[^>]*>$/, ''));
+  for (let e = el; e; e = e.parentElement) tags.push(openingTag(e));
   return tags;
 }
 
 /**
  * Typeset blocks of earlier layouts in this document, as HTML, by the block's
- * HTML before typesetting and the context it is set in. The print tab keeps
- * its document between pages with the same head (only the body is swapped;
- * a new head means a new document and an empty cache), so a rebuild after
- * one paragraph changed runs the typography passes on that paragraph only.
- * The passes work on each block by itself (its own lines at the column's
- * width), so a restored block is what typesetting it again would give.
+ * HTML before typesetting and the context it is set in, with what measuring
+ * them gave. The print tab keeps its document between pages with the same
+ * head (only the body is swapped; a new head means a new document and an
+ * empty cache), so a rebuild after one paragraph changed runs the typography
+ * passes on that paragraph only, and lays out only that paragraph before the
+ * frames: a restored block is neither typeset nor measured again (it joins the
+ * page in its frame). The passes work on each block by itself (its own lines
+ * at the column's width), so a restored block is what typesetting it again
+ * would give, and its measurements are what measuring it again would give.
  *
- * restore: the block to lay out — the cached copy, or the block itself (to
- * be typeset and remembered). hold: take the restored blocks out of the
- * measuring column while the passes run, so that Chromium lays out only the
- * blocks being typeset (flush left, as the passes measure) and the others
- * once, justified, afterwards. store: put them back, remember the blocks
- * typeset now.
+ * restore: the block to lay out — the cached copy with its measurements (kept
+ * off the page), or the block itself (left in the measuring column, to be
+ * typeset and remembered). store: remember the HTML of the blocks typeset now;
+ * measured: and their measurements (in the order restore saw them).
  */
 function typesetCache(context: string, report: EngineReport) {
-  const w = window as unknown as { __banmianTypeset?: Map<string, string> };
-  const cache = (w.__banmianTypeset ??= new Map());
-  const fresh: { key: string; el: HTMLElement }[] = [];
-  const restored: HTMLElement[] = [];
-  const held: [Comment, HTMLElement][] = [];
+  // an entry keeps the block parsed from its HTML once: a copy is a clone of it (a clone of a parsed
+  // element is what parsing the HTML again gives)
+  const w = window as unknown as { __banmianTypesetMeasured?: Map<string, { html: string; parsed?: HTMLElement; measured: Measured }> };
+  const cache = (w.__banmianTypesetMeasured ??= new Map());
+  const fresh: { key: string; el: HTMLElement; html?: string }[] = [];
   const template = document.createElement('template');
   return {
-    restore(el: HTMLElement): HTMLElement {
+    restore(el: HTMLElement): { el: HTMLElement; measured?: Measured } {
       const key = `${context}\n${el.outerHTML}`;
       report.typeset!.blocks++;
-      const html = cache.get(key);
-      if (html === undefined) {
+      const hit = cache.get(key);
+      if (hit === undefined) {
         fresh.push({ key, el });
-        return el;
+        return { el };
       }
       cache.delete(key);
-      cache.set(key, html);
-      template.innerHTML = html;
-      const copy = template.content.firstElementChild as HTMLElement;
-      el.replaceWith(copy);
-      restored.push(copy);
-      report.typeset!.cached++;
-      return copy;
-    },
-    hold(): void {
-      for (const el of restored) {
-        const mark = document.createComment('');
-        el.replaceWith(mark);
-        held.push([mark, el]);
+      cache.set(key, hit);
+      if (!hit.parsed) {
+        template.innerHTML = hit.html;
+        hit.parsed = document.adoptNode(template.content.firstElementChild as HTMLElement);
       }
+      const copy = hit.parsed.cloneNode(true) as HTMLElement;
+      report.typeset!.cached++;
+      return { el: copy, measured: hit.measured };
     },
     store(): void {
-      for (const [mark, el] of held.splice(0)) mark.replaceWith(el);
       // as typeset (its data-block is set again where it stands when it is restored)
-      for (const { key, el } of fresh) cache.set(key, el.outerHTML);
+      for (const f of fresh) f.html = f.el.outerHTML;
+    },
+    measured(measured: Measured[]): void {
+      fresh.forEach((f, i) => cache.set(f.key, { html: f.html!, measured: measured[i]! }));
       while (cache.size > TYPESET_CACHE_MAX) cache.delete(cache.keys().next().value!);
     },
   };
 }
 
-function collect(el: HTMLElement, measure: HTMLElement, index: number, restore: (block: HTMLElement) => HTMLElement): Module {
+function collect(el: HTMLElement, measure: HTMLElement, index: number, restore: (block: HTMLElement) => { el: HTMLElement; measured?: Measured }): Module {
   const body = el.querySelector<HTMLElement>(':scope > .bm-body');
   const d = el.dataset;
   const m: Module = {
@@ -570,38 +656,55 @@ function collect(el: HTMLElement, measure: HTMLElement, index: number, restore: 
     // 框: a block quote that begins with a heading is a boxed sidebar, not a pull quote
     if (c.tagName === 'BLOCKQUOTE' && c.firstElementChild && /^H[1-6]$/.test(c.firstElementChild.tagName)) c.classList.add('bm-box');
     const kind = c.tagName === 'P' && !c.classList.contains('bm-jump') ? 'text' : /^H[1-6]$/.test(c.tagName) ? 'head' : 'keep';
-    const pristine = c.cloneNode(true) as HTMLElement;
+    const { el: block, measured } = restore(c);
+    // a restored block leaves the original untouched: that is the copy for continuations
+    const pristine = block === c ? (c.cloneNode(true) as HTMLElement) : c;
     pristine.dataset.block = String(blockIndex);
-    const block = restore(c);
     block.dataset.block = String(blockIndex++);
-    measure.append(block);
-    m.blocks.push({ el: block, pristine, kind, lines: 0, spaceAbove: 0 });
+    if (measured) c.remove();
+    else measure.append(block);
+    m.blocks.push({ el: block, pristine, kind, lines: 0, spaceAbove: 0, measured });
   }
   return m;
 }
 
 /**
- * Each block's height in whole lines. All heights are read first, then the
- * non-text blocks are set to whole lines: a write between two reads would make
- * Chromium lay the measuring column out again for every block.
+ * Measure blocks in the measuring column: height, a subhead's space above,
+ * and whether a Latin run starts a line with its margin. All is read before anything is written (a
+ * non-text block's height is set in applyMeasured): a write between two reads
+ * would make Chromium lay the measuring column out again for every block.
  */
-function measureBlocks(blocks: Block[], pitch: number): void {
-  const read = blocks.map((b) => ({ h: b.el.getBoundingClientRect().height, padding: b.kind === 'head' ? parseFloat(getComputedStyle(b.el).paddingTop) : 0 }));
-  blocks.forEach((b, i) => {
-    const { h, padding } = read[i]!;
-    if (b.kind === 'text') {
-      b.lines = Math.max(1, Math.round(h / pitch));
-      return;
-    }
-    b.lines = Math.max(1, Math.ceil(h / pitch - 0.05));
-    b.el.style.height = `${b.lines * pitch}px`;
-    if (b.kind === 'head') b.spaceAbove = Math.min(b.lines - 1, Math.round(padding / pitch));
-  });
+function measureBlocks(blocks: Block[], measure: HTMLElement): void {
+  if (blocks.length === 0) return;
+  const left = measure.getBoundingClientRect().left;
+  for (const b of blocks) {
+    const h = b.el.getBoundingClientRect().height;
+    b.measured = {
+      h,
+      padding: b.kind === 'head' ? parseFloat(getComputedStyle(b.el).paddingTop) : 0,
+      cuts: [0],
+      trims: [...b.el.querySelectorAll<HTMLElement>('.bm-hl-s:not(.bm-ls)')].some((span) => startsLine(span, left)),
+    };
+  }
 }
 
-function wholeLines(el: HTMLElement, pitch: number): number {
+/** Each block's height in whole lines (a non-text block is set to whole lines), from its measurements. */
+function applyMeasured(b: Block, pitch: number): void {
+  const { h, padding } = b.measured!;
+  if (b.kind === 'text') {
+    b.lines = Math.max(1, Math.round(h / pitch));
+    return;
+  }
+  b.lines = Math.max(1, Math.ceil(h / pitch - 0.05));
+  b.el.style.height = `${b.lines * pitch}px`;
+  if (b.kind === 'head') b.spaceAbove = Math.min(b.lines - 1, Math.round(padding / pitch));
+}
+
+/** A headline's height in whole lines, in its module as it stands (width, rank). */
+function wholeLines(el: HTMLElement, pitch: number, geo: Geometry, module: string): number {
   el.style.height = 'auto';
-  const lines = Math.max(1, Math.ceil(el.getBoundingClientRect().height / pitch - 0.05));
+  const h = geo(`head\n${module}\n${el.outerHTML}`, () => el.getBoundingClientRect().height);
+  const lines = Math.max(1, Math.ceil(h / pitch - 0.05));
   el.style.height = `${lines * pitch}px`;
   return lines;
 }
@@ -631,6 +734,9 @@ function placeFigures(m: Module, g: GridOptions, pitch: number, widthOf: (k: num
     Object.assign(f.el.style, { position: 'static', width: `${w}px`, height: 'auto' });
     if (img) Object.assign(img.style, { width: `${w}px`, height: `${imgLines * pitch}px` });
     measure.after(f.el);
+    // (read in the page every time, not kept in the geometry cache: with the pictures laid out only
+    // after the engine, a rebuild's PDF sometimes painted a picture's grey background under it and the
+    // fresh tab's did not)
     const lines = Math.max(imgLines, Math.ceil(f.el.getBoundingClientRect().height / pitch - 0.05));
     f.lines = lines;
     f.imgLines = imgLines;
@@ -736,8 +842,52 @@ function drawRules(gridEl: HTMLElement, modules: ModuleReport[], g: GridOptions,
 (globalThis as unknown as { __banmian: unknown }).__banmian = { layout };
 
 /** Where the module's headline starts, in pt from the top of the page (the document's top: @page has no margin). */
-function titleTop(el: HTMLElement): number | undefined {
-  const title = el.querySelector<HTMLElement>('.bm-title');
+function titleTop(m: Module, geo: Geometry, where: string): number | undefined {
+  const title = m.el.querySelector<HTMLElement>('.bm-title');
   if (!title) return undefined;
-  return Math.round((title.getBoundingClientRect().top + window.scrollY) * 0.75 * 100) / 100;
+  const read = () => Math.round((title.getBoundingClientRect().top + window.scrollY) * 0.75 * 100) / 100;
+  // the headline sits at the module's top: where it is follows from the grid's place on the page
+  // (read before the engine changed anything), the module's and the headline's own
+  if (!m.headline?.contains(title) || m.headline.style.position !== 'absolute') return read();
+  return geo(`title\n${where}\n${moduleKey(m)}\n${m.headline.outerHTML}`, read);
+}
+
+/**
+ * The module as it stands, for the geometry cache: its attributes (the ones the templates' styles
+ * select by, and what the edition gave it) and its inline style. Read one by one, not by serializing
+ * the element (cloning, outerHTML, the list of attributes): that writes its style attribute out there
+ * and then, and the attributes set after it would come before it in the page's HTML.
+ */
+function moduleKey(m: Module): string {
+  const attrs = ['class', 'lang', 'data-rank', 'data-bm-strictness', 'data-grid-column', 'data-grid-line', 'data-grid-columns', 'data-grid-lines'].map((a) => m.el.getAttribute(a));
+  return JSON.stringify([attrs, m.article, m.file, m.continueOn, m.continuedFrom, m.spec, m.el.style.cssText]);
+}
+
+/** The opening tag of an element, with its attributes. */
+function openingTag(el: Element): string {
+  return (el.cloneNode(false) as Element).outerHTML.replace(/<\/[^>]*>$/, '');
+}
+
+type Geometry = (key: string, read: () => number) => number;
+
+/**
+ * Heights and places read in the page (a headline's height, a title's top)
+ * in earlier layouts of this document, by what decides them: the element's
+ * HTML with its styles and its module's attributes and style, in the same
+ * context as the typesetting cache. A rebuild then does not lay the page out
+ * again for each module width tried.
+ */
+function geometryCache(context: string): Geometry {
+  const w = window as unknown as { __banmianGeometry?: Map<string, number> };
+  const cache = (w.__banmianGeometry ??= new Map());
+  return (key, read) => {
+    const k = `${context}\n${key}`;
+    let v = cache.get(k);
+    if (v === undefined) {
+      v = read();
+      cache.set(k, v);
+      while (cache.size > TYPESET_CACHE_MAX) cache.delete(cache.keys().next().value!);
+    }
+    return v;
+  };
 }

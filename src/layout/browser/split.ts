@@ -69,6 +69,29 @@ export function splitAfterLines(p: HTMLElement, lines: number, pitch: number): H
   return splitAt(p, positions[at]!);
 }
 
+/**
+ * Where splitAfterLines(p, lines) splits `p` as it stands laid out: the text
+ * position (an index into textPositions(p)), textPositions(p).length when
+ * nothing is below that line. The engine keeps it with the paragraph in its
+ * typesetting cache, and splits it there without laying it out again
+ * (splitAtPosition).
+ */
+export function cutAfterLines(p: HTMLElement, lines: number, pitch: number): number {
+  return firstPositionBelow(textPositions(p), p.getBoundingClientRect().top + lines * pitch);
+}
+
+/**
+ * Split `p` at text position `at` (an index into textPositions(p)), as
+ * splitAfterLines does at a line boundary: the new element with the rest is
+ * returned (inserted after `p` when `p` has a parent), or null when nothing
+ * is after that position.
+ */
+export function splitAtPosition(p: HTMLElement, at: number): HTMLElement | null {
+  const positions = textPositions(p);
+  if (at >= positions.length) return null;
+  return splitAt(p, positions[at]!);
+}
+
 /** Split `p` after `count` non-whitespace characters (used on unstyled copies). */
 export function splitAfterChars(p: HTMLElement, count: number): HTMLElement | null {
   const positions = textPositions(p);
