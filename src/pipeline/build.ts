@@ -3,7 +3,7 @@
  * collect (load manuscript) → run (transform each article) → template →
  * print (layout engine inside Chromium) → post-process → write.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Edition } from '../config/index.ts';
@@ -55,10 +55,24 @@ export interface BuildOptions {
 /** What a build keeps for the next one in the same process: its pages, by position and content hash. */
 export interface BuildCache {
   pages: Map<string, LaidOutPage>;
+  /** the files the last build wrote: their bytes and what the file system said right after */
+  written: Map<string, { data: Uint8Array; size: number; mtimeMs: number; ino: number }>;
 }
 
 export function createBuildCache(): BuildCache {
-  return { pages: new Map() };
+  return { pages: new Map(), written: new Map() };
+}
+
+/** The file on disk is still the one this cache wrote, with these very bytes (unchanged since). */
+function stillWritten(cache: BuildCache | undefined, file: { path: string; data: Uint8Array }): boolean {
+  const before = cache?.written.get(path.resolve(file.path));
+  if (!before || before.data !== file.data) return false;
+  try {
+    const now = statSync(file.path);
+    return now.size === before.size && now.mtimeMs === before.mtimeMs && now.ino === before.ino;
+  } catch {
+    return false;
+  }
 }
 
 export interface BuildOutput {
@@ -233,7 +247,16 @@ async function runBuild(input: string, options: BuildOptions, session: BrowserSe
   files.push({ path: editionFile, data: done.edition });
   outputs.push({ path: editionFile, kind: 'edition', page: null });
   phase('postprocess');
-  writeAtomically(files);
+  // a rebuild writes again only the files whose bytes changed (a page from the cache is the same
+  // array as last time) or that someone touched since
+  const changed = files.filter((f) => !stillWritten(options.cache, f));
+  writeAtomically(changed);
+  if (options.cache) {
+    for (const f of changed) {
+      const now = statSync(f.path);
+      options.cache.written.set(path.resolve(f.path), { data: f.data, size: now.size, mtimeMs: now.mtimeMs, ino: now.ino });
+    }
+  }
   phase('write');
   return { ok: true, outputs, diagnostics: sortDiagnostics(diagnostics), blockedRequests, manuscript, articles: processed, layouts, timings, pages: pageList, phases };
 }

@@ -5,7 +5,7 @@
  * last good PDFs when a rebuild fails, and leaves no Chromium when stopped.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,6 +33,9 @@ describe('build cache', () => {
     // one paragraph of the seed feature (page 3) changes
     const file = path.join(input, 'seed.md');
     writeFileSync(file, readFileSync(file, 'utf8').replace('星光不问赶路人', '星光不问赶路人，也照归家人'));
+    const written = (name: string) => statSync(path.join(dir, 'a', name)).mtimeMs;
+    const [page1, page3] = [written('page-01.pdf'), written('page-03.pdf')];
+    await new Promise((resolve) => setTimeout(resolve, 20));
     const second = await build(input, { outDir: path.join(dir, 'a'), session, cache });
     expect(second.ok).toBe(true);
     expect(second.pages).toEqual([
@@ -43,6 +46,9 @@ describe('build cache', () => {
     ]);
     expect(second.timings!.map((t) => t.page)).toEqual(['3']);
     expect(cache.pages.size).toBe(4); // the first build's page 3 is gone from the cache
+    // only the changed files are written again
+    expect(written('page-01.pdf')).toBe(page1);
+    expect(written('page-03.pdf')).not.toBe(page3);
 
     expect(pageText(path.join(dir, 'a', 'page-03.pdf'))).not.toBe(before);
 
@@ -55,8 +61,11 @@ describe('build cache', () => {
     const u32 = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
     const chunk = Buffer.concat([u32(data.length), type, data, u32(crc32(Buffer.concat([type, data])))]);
     writeFileSync(picture, Buffer.concat([png.subarray(0, 33), chunk, png.subarray(33)])); // after the signature and IHDR
+    // and a page PDF deleted meanwhile is written again, though its page came from the cache
+    rmSync(path.join(dir, 'a', 'page-04.pdf'));
     const third = await build(input, { outDir: path.join(dir, 'a'), session, cache });
     expect(third.pages!.filter((p) => !p.cached).map((p) => p.page)).toEqual(['3']);
+    expect(existsSync(path.join(dir, 'a', 'page-04.pdf'))).toBe(true);
 
     // a build without the cache writes the same files, byte for byte
     const fresh = await build(input, { outDir: path.join(dir, 'b'), session });
