@@ -242,20 +242,10 @@ async function warmRebuild(input: string, pageHtml: string) {
   const marks = '甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥';
   const change = (i: number) => writeFileSync(file, original.replace('星光不问赶路人', `星光不问赶路人，${marks[i % marks.length]}`));
   try {
-    // the bare baseline: a tab of its own showing the final page, warm; each run of ours is paired with
-    // one of its page.pdf() calls right before or after it (alternating), so load on a shared machine
-    // hits both alike. Whichever tab is measured is brought to the front first.
+    // each run of ours is paired with a bare page.pdf() right before or after it (alternating), so
+    // load on a shared machine hits both alike
     const browser = await session.get();
-    const barePage = await browser.newPage();
-    await barePage.goto(pathToFileURL(pageHtml).href, { waitUntil: 'load' });
-    await barePage.evaluate(() => document.fonts.ready);
-    await barePage.pdf({ preferCSSPageSize: true, printBackground: true });
-    const bareRun = async () => {
-      await barePage.bringToFront();
-      const t = performance.now();
-      await barePage.pdf({ preferCSSPageSize: true, printBackground: true });
-      bare.push((performance.now() - t) / 1000);
-    };
+    const { page: barePage, run: bareRun } = await bareWarmPdf(session, pageHtml, bare);
     // as `build --watch` rebuilds: one session, one build cache
     const cache = createBuildCache();
     await build(input, { outDir: out, session, cache });
@@ -335,6 +325,24 @@ async function warmRebuild(input: string, pageHtml: string) {
 }
 
 /**
+ * The bare baseline of a warm rebuild: a tab of its own showing the final page, loaded and printed
+ * once; run() brings it to the front and times one more page.pdf() into `into` (seconds).
+ */
+async function bareWarmPdf(session: BrowserSession, pageHtml: string, into: number[]) {
+  const page = await (await session.get()).newPage();
+  await page.goto(pathToFileURL(pageHtml).href, { waitUntil: 'load' });
+  await page.evaluate(() => document.fonts.ready);
+  await page.pdf({ preferCSSPageSize: true, printBackground: true });
+  const run = async () => {
+    await page.bringToFront();
+    const t = performance.now();
+    await page.pdf({ preferCSSPageSize: true, printBackground: true });
+    into.push((performance.now() - t) / 1000);
+  };
+  return { page, run };
+}
+
+/**
  * A copy of an edition whose repeated pages use copies of the article files (`r1-seed.md` …), so
  * that a change to seed.md changes one page only.
  */
@@ -375,17 +383,7 @@ async function watchRebuild(input: string, pageHtml: string) {
   const out = path.join(work, 'watch-out');
   const cache = createBuildCache();
   try {
-    const browser = await session.get();
-    const barePage = await browser.newPage();
-    await barePage.goto(pathToFileURL(pageHtml).href, { waitUntil: 'load' });
-    await barePage.evaluate(() => document.fonts.ready);
-    await barePage.pdf({ preferCSSPageSize: true, printBackground: true });
-    const bareRun = async () => {
-      await barePage.bringToFront();
-      const t = performance.now();
-      await barePage.pdf({ preferCSSPageSize: true, printBackground: true });
-      bare.push((performance.now() - t) / 1000);
-    };
+    const { page: barePage, run: bareRun } = await bareWarmPdf(session, pageHtml, bare);
     const first = await build(input, { outDir: out, session, cache });
     if (!first.ok) throw new Error(`watch bench: the first build failed: ${JSON.stringify(first.diagnostics.filter((d) => d.severity === 'error').slice(0, 3))}`);
     for (let i = 0; i < RUNS; i++) {
