@@ -197,7 +197,7 @@ async function runJob<R>(page: Page, job: PrintJob, timeout: number): Promise<Pr
     if (shot) job.picture.onPicture(shot.jpeg, shot.size);
     picture = performance.now() - tp;
   }
-  // (run while Chromium prints, the checks wait for most of the print: the print holds the page's main thread)
+  // The checks run before the print, not alongside it: the print holds the page's main thread, so checks started with it only waited
   const problems = await checkPage(page, job.path, requests);
   D('checked');
   const t3 = performance.now();
