@@ -68,7 +68,7 @@ export async function buildCommand(argv: string[]): Promise<number> {
     const ms = (n: number | undefined) => Math.round(n ?? 0);
     const phases = Object.entries(result.phases ?? {}).map(([k, v]) => `${k} ${ms(v)}`).join(', ');
     console.error(`[banmian] phases: ${phases}; ${ms(performance.now())} ms since the process started`);
-    for (const t of result.timings ?? []) console.error(`[banmian] page ${t.page}: load ${ms(t.load)}, layout ${ms(t.layout)}, check ${ms(t.check)}, pdf ${ms(t.pdf)}`);
+    for (const t of result.timings ?? []) console.error(`[banmian] page ${t.page}: load ${ms(t.load)}, layout ${ms(t.layout)}, pdf and checks ${ms(t.pdf)}`);
   }
   if (values.json) {
     console.log(JSON.stringify({ ok: result.ok, outputs: result.outputs, diagnostics: result.diagnostics }, null, 2));

@@ -85,7 +85,7 @@ export interface PageTimings {
   page: string;
   load: number;
   layout: number;
-  check: number;
+  /** the print, with the page checks that run alongside it */
   pdf: number;
 }
 

@@ -14,7 +14,7 @@ import type { Edition, PageSpec, Typography } from '../config/index.ts';
 import { diagnostic, type Diagnostic } from '../diagnostics/index.ts';
 import { layoutEngineSource, type LayoutOptions, type LayoutReport } from '../layout/index.ts';
 import type { Manuscript } from '../parse/index.ts';
-import { printPageWithRetry, trace, type BrowserSession, type PrintResult, type Routes } from '../print/index.ts';
+import { printPageWithRetry, trace, type BrowserSession, type PageBlocks, type PicturePart, type PrintResult, type Routes } from '../print/index.ts';
 import { pageGeometry, renderPageDocument, type ArticleForPage, type Template } from '../template/index.ts';
 import type { ProcessedArticle } from './process-articles.ts';
 
@@ -56,7 +56,12 @@ export interface LayOutOptions<X> {
   /** parallel tabs; default: the number of cores, at most 4 */
   concurrency?: number;
   /** a picture of each page that is laid out anew, as soon as it is laid out (before its PDF): for screens */
-  picture?: { scale: number; onPicture: (page: { index: number; label: string; name: string }, jpeg: Uint8Array, size: { width: number; height: number }) => void };
+  picture?: {
+    scale: number;
+    /** the blocks of the picture a screen shows of the page now (only what changed since is taken) */
+    since?: (index: number) => PageBlocks | undefined;
+    onPicture: (page: { index: number; label: string; name: string }, jpeg: Uint8Array, size: { width: number; height: number }, part: PicturePart) => void;
+  };
 }
 
 const PX_PER_MM = 96 / 25.4;
@@ -128,7 +133,11 @@ export async function layOutPages<X = unknown>(o: LayOutOptions<X>): Promise<{ p
     const result = await printPageWithRetry<LayoutReport & X>(o.session, {
       snapshot: o.snapshot,
       timeout: o.printTimeout,
-      picture: o.picture && { scale: o.picture.scale, onPicture: (jpeg, size) => o.picture!.onPicture({ index, label, name: spec.name }, jpeg, size) },
+      picture: o.picture && {
+        scale: o.picture.scale,
+        since: o.picture.since?.(index),
+        onPicture: (jpeg, size, part) => o.picture!.onPicture({ index, label, name: spec.name }, jpeg, size, part),
+      },
       path: docPath,
       routes: { ...o.routes, documents: { [docPath]: html } },
       layout: { source: engine, options: { ...layoutOptions(template, edition, typography, label), ...extraOptions } },

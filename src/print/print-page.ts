@@ -27,8 +27,36 @@ export interface PrintJob {
    * at once: a screen (the preview) shows it without waiting for the PDF.
    * scale: picture pixels per CSS px.
    */
-  picture?: { scale: number; onPicture: (jpeg: Uint8Array, size: { width: number; height: number }) => void };
+  picture?: PictureRequest;
   timeout?: number;
+}
+
+export interface PictureRequest {
+  /** picture pixels per CSS px */
+  scale: number;
+  /**
+   * the blocks of the picture a screen shows of this page now: then only the part of the page whose
+   * blocks changed since is taken (a patch for that picture), unless most of the page changed
+   */
+  since?: PageBlocks;
+  onPicture: (jpeg: Uint8Array, size: { width: number; height: number }, part: PicturePart) => void;
+}
+
+/**
+ * What a laid-out page shows, block by block (furniture, headlines, figures, each column of text,
+ * rules): a digest of each block's markup and its box in CSS px from the page's top left corner.
+ */
+export interface PageBlocks {
+  width: number;
+  height: number;
+  blocks: [digest: string, x: number, y: number, width: number, height: number][];
+}
+
+export interface PicturePart {
+  /** the part of the page the picture shows, in CSS px from its top left corner; none: the whole page */
+  clip?: { x: number; y: number; width: number; height: number };
+  /** this page's blocks (the `since` of its next picture) */
+  blocks: PageBlocks;
 }
 
 export interface PrintResult<R = unknown> {
@@ -40,7 +68,7 @@ export interface PrintResult<R = unknown> {
   /** what the page itself found wrong: images the browser could not decode, fonts that did not load */
   problems: Diagnostic[];
   /** milliseconds spent in each step (npm run bench reports them) */
-  timings: { load: number; layout: number; check: number; pdf: number; picture?: number };
+  timings: { load: number; layout: number; pdf: number; picture?: number };
 }
 
 /** The job each tab is printing now: its request handler answers from these routes. */
@@ -136,26 +164,48 @@ async function runJob<R>(page: Page, job: PrintJob, timeout: number): Promise<Pr
   tabJobs.set(page, served);
   const parts = splitAtBody(job.routes.documents[job.path]);
   // BANMIAN_DEBUG=1: each step of each page on stderr, with ms since the page began (where a hang sits)
-  const D = (m: string) => process.env.BANMIAN_DEBUG && console.error(`[banmian ${job.path}] ${Math.round(performance.now() - t0)} ${m}`);
+  const D = (m: string) => process.env.BANMIAN_DEBUG && console.error(`[banmian ${job.path}] ${Math.round(performance.now() - t0)} ${m} @${Math.round(performance.now())}`);
   const previous = tabHeads.get(page);
   tabHeads.delete(page); // set again once this page has printed
+  const engine = job.layout && engineKey(job.layout.source);
+  let layout: R | undefined;
+  let laidOut = false;
+  /** ms spent in the page laying out, when the swap laid out too (the rest of that evaluate counts as load) */
+  let layoutMs = 0;
   if (parts && previous === parts.headKey) {
     // The tab shows a page with the same head (stylesheets, fonts): swap the body only. The
     // stylesheets stay parsed and the fonts stay loaded, which saves most of a page load.
     served.navigations = 1; // the page is loaded: a navigation now could only be the manuscript's doing
     D('swap body');
-    let complete = await page.evaluate(
-      async (body: string, title: string) => {
+    // One round trip when the pictures are ready at once (the usual rebuild): swap, wait for the
+    // fonts, and lay out with the engine the tab compiled before (a tab that swaps has one).
+    const swapped = await page.evaluate(
+      async (body: string, title: string, key: string | null, options: unknown) => {
         document.body.innerHTML = body;
         const decode = document.createElement('textarea');
         decode.innerHTML = title;
         document.title = decode.value;
         void document.body.offsetHeight; // style and lay out now, so the fonts the text needs start loading
-        return [...document.images].every((img) => img.complete);
+        if (![...document.images].every((img) => img.complete)) return { complete: false };
+        await document.fonts.ready;
+        const g = globalThis as unknown as { __banmianKey?: string; __banmian?: { layout(o: unknown): unknown } };
+        if (key === null || g.__banmianKey !== key || !g.__banmian) return { complete: true };
+        const t = performance.now();
+        const report = g.__banmian.layout(options);
+        await document.fonts.ready;
+        return { complete: true, report, ms: performance.now() - t };
       },
       await versionPictures(parts.body, job.routes),
       parts.title,
+      engine ?? null,
+      (job.layout?.options ?? null) as never,
     );
+    if ('report' in swapped) {
+      layout = swapped.report as R;
+      layoutMs = swapped.ms ?? 0;
+      laidOut = true;
+    }
+    let complete = swapped.complete;
     // Wait for the pictures from here: in the page, neither load events (page script is off) nor
     // img.decode() (it waits for a frame, and a tab in the background may never paint one) would do.
     const until = performance.now() + timeout;
@@ -166,47 +216,57 @@ async function runJob<R>(page: Page, job: PrintJob, timeout: number): Promise<Pr
     }
   } else {
     D('goto');
+    // the pictures at addresses that name their version here too, as in a swapped body: a page's
+    // markup then stays the same from its first load on (the preview compares it block by block)
+    const document = job.routes.documents[job.path];
+    if (document !== undefined) served.routes = { ...job.routes, documents: { ...job.routes.documents, [job.path]: await versionPictures(document, job.routes) } };
     await page.goto(ORIGIN + job.path, { waitUntil: 'load', timeout });
   }
   D('loaded');
-  // The engine (it only defines globalThis.__banmian) is compiled while the fonts still load; a tab
-  // that swapped its body keeps the engine it compiled before, when it is the same source.
-  const engine = job.layout && engineKey(job.layout.source);
-  const hasEngine = await page.evaluate(async (key) => {
-    await document.fonts.ready;
-    return key !== null && (globalThis as unknown as { __banmianKey?: string }).__banmianKey === key;
-  }, engine ?? null);
-  if (job.layout && !hasEngine) await page.evaluate(`${job.layout.source}\n;globalThis.__banmianKey = ${JSON.stringify(engine)};`);
-  const t1 = performance.now();
-  let layout: R | undefined;
-  if (job.layout) {
+  if (job.layout && !laidOut) {
+    // The engine (it only defines globalThis.__banmian) is compiled while the fonts still load; a tab
+    // that swapped its body keeps the engine it compiled before, when it is the same source.
+    const hasEngine = await page.evaluate(async (key) => {
+      await document.fonts.ready;
+      return (globalThis as unknown as { __banmianKey?: string }).__banmianKey === key;
+    }, engine!);
+    if (!hasEngine) await page.evaluate(`${job.layout.source}\n;globalThis.__banmianKey = ${JSON.stringify(engine)};`);
+    const t = performance.now();
     layout = (await page.evaluate(async (options) => {
       const report = (globalThis as unknown as { __banmian: { layout(o: unknown): unknown } }).__banmian.layout(options);
       await document.fonts.ready;
       return report;
     }, job.layout.options as never)) as R;
+    layoutMs = performance.now() - t;
+  } else if (!job.layout) {
+    await page.evaluate(() => document.fonts.ready);
   }
   const t2 = performance.now();
+  const t1 = t2 - layoutMs;
   D('laid out');
   // the preview's picture first: the screen shows the new page before the checks run
   let picture: number | undefined;
   if (job.picture) {
     const tp = performance.now();
-    const shot = await takePicture(page, job.picture.scale);
+    const shot = await takePicture(page, job.picture.scale, job.picture.since);
     D('shot');
-    if (shot) job.picture.onPicture(shot.jpeg, shot.size);
+    if (shot) job.picture.onPicture(shot.jpeg, shot.size, shot.part);
     picture = performance.now() - tp;
   }
-  // The checks run before the print, not alongside it: the print holds the page's main thread, so checks started with it only waited
+  // The checks go with the print: Chromium's renderer lays out and paints for print first, and the
+  // checks run there while another process (the print compositor) writes the PDF. Nothing changes the
+  // page in between, so they read what printed.
+  const t3 = performance.now();
+  const printing = printToPdf(page, job.outline ?? false, timeout);
+  printing.catch(() => undefined); // awaited below; a failed check must not leave it unhandled
   const problems = await checkPage(page, job.path, requests);
   D('checked');
-  const t3 = performance.now();
-  const pdf = await printToPdf(page, job.outline ?? false, timeout);
+  const pdf = await printing;
   const t4 = performance.now();
   D('printed');
   const html = job.snapshot ? await page.content() : undefined;
   if (parts) tabHeads.set(page, parts.headKey);
-  const timings = { load: t1 - t0, layout: t2 - t1, check: t3 - t2 - (picture ?? 0), pdf: t4 - t3, ...(picture === undefined ? {} : { picture }) };
+  const timings = { load: t1 - t0, layout: t2 - t1, pdf: t4 - t3, ...(picture === undefined ? {} : { picture }) };
   return { pdf, layout, requests, html, problems, timings };
 }
 
@@ -287,24 +347,112 @@ async function versionPictures(body: string, routes: Routes): Promise<string> {
 /** One picture at a time: Chromium paints only the tab in front, so each tab comes to the front for its picture. */
 let pictureQueue: Promise<unknown> = Promise.resolve();
 
+/** Margin around a changed block, CSS px: glyphs and rules paint a little outside their boxes. */
+const PATCH_MARGIN = 6;
+/** A change over more than this share of the page is taken as a whole picture. */
+const PATCH_MAX_SHARE = 0.6;
+
 /**
- * A JPEG of the laid-out page. It is only a preview of what the PDF will show:
- * when Chromium does not deliver it within a few seconds, there is no picture
- * (the screen waits for the PDF) rather than a stalled print.
+ * A JPEG of the laid-out page, or of the part of it that changed since `since`. It is only a preview of
+ * what the PDF will show: when Chromium does not deliver it within a few seconds, there is no picture
+ * (the screen waits for the PDF) rather than a stalled print. Chromium's picture costs in proportion to
+ * the area taken (a third of a broadsheet page's width and height: about half the time of the whole).
  */
-function takePicture(page: Page, scale: number): Promise<{ jpeg: Uint8Array; size: { width: number; height: number } } | undefined> {
+function takePicture(page: Page, scale: number, since: PageBlocks | undefined): Promise<{ jpeg: Uint8Array; size: { width: number; height: number }; part: PicturePart } | undefined> {
   const run = pictureQueue.then(async () => {
-    const box = await page.evaluate(() => {
-      const r = (document.querySelector('.bm-page') ?? document.body).getBoundingClientRect();
-      return { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height };
-    });
+    const { box, blocks } = await page.evaluate(readBlocks);
+    const part: PicturePart = { blocks };
+    if (since) {
+      const changed = changedArea(since, blocks);
+      if (process.env.BANMIAN_DEBUG) console.error(`[banmian] picture: ${typeof changed === 'string' ? changed : JSON.stringify(changed)} of ${Math.round(blocks.width)}x${Math.round(blocks.height)}`);
+      if (changed === 'none') return undefined;
+      if (changed !== 'all') part.clip = snapToPixels(changed, scale, blocks);
+    }
     await page.bringToFront();
-    const jpeg = await page.screenshot({ type: 'jpeg', quality: 85, clip: { ...box, scale }, captureBeyondViewport: true });
-    return { jpeg, size: { width: box.width, height: box.height } };
+    const clip = part.clip ?? { x: 0, y: 0, width: box.width, height: box.height };
+    const jpeg = await page.screenshot({ type: 'jpeg', quality: 85, clip: { x: box.x + clip.x, y: box.y + clip.y, width: clip.width, height: clip.height, scale }, captureBeyondViewport: true });
+    return { jpeg, size: { width: box.width, height: box.height }, part };
   });
   const bounded = withTimeout(run, 5_000, 'the preview picture').catch(() => undefined);
   pictureQueue = bounded;
   return bounded;
+}
+
+/**
+ * In the page: the page's box and its blocks. A block is a child of the page other than the grid, a
+ * child of the grid other than a module (rules), or a child of a module (headline, figure, column of
+ * text); its digest covers its markup and its module's attributes (styles inherited from there).
+ */
+function readBlocks(): { box: { x: number; y: number; width: number; height: number }; blocks: PageBlocks } {
+  // no inner functions here: the function runs in the page as its source text
+  const root = document.querySelector('.bm-page') ?? document.body;
+  const r = root.getBoundingClientRect();
+  const found: [Element, string][] = [];
+  for (const el of root.children) {
+    if (!el.classList.contains('bm-grid')) {
+      found.push([el, '']);
+      continue;
+    }
+    for (const child of el.children) {
+      if (!child.classList.contains('bm-module')) {
+        found.push([child, '']);
+        continue;
+      }
+      const context = [...child.attributes].map((a) => `${a.name}=${a.value}`).join(' ');
+      for (const block of child.children) found.push([block, context]);
+    }
+  }
+  const blocks: PageBlocks['blocks'] = [];
+  for (const [el, context] of found) {
+    const text = context + el.outerHTML;
+    // the digest: two 32-bit FNV-1a-style hashes with different multipliers, and the length
+    let a = 0x811c9dc5;
+    let b = 0x01000193 ^ text.length;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+    }
+    const e = el.getBoundingClientRect();
+    blocks.push([`${(a >>> 0).toString(36)}.${(b >>> 0).toString(36)}.${text.length.toString(36)}`, e.left - r.left, e.top - r.top, e.width, e.height]);
+  }
+  return { box: { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height }, blocks: { width: r.width, height: r.height, blocks } };
+}
+
+/** The box around every block that is new, gone or moved since `before`; 'all' when the page itself changed size or most of it changed. */
+export function changedArea(before: PageBlocks, now: PageBlocks): { x: number; y: number; width: number; height: number } | 'all' | 'none' {
+  if (Math.abs(before.width - now.width) > 0.5 || Math.abs(before.height - now.height) > 0.5) return 'all';
+  const key = (b: PageBlocks['blocks'][number]) => b.map((v) => (typeof v === 'number' ? v.toFixed(2) : v)).join(' ');
+  const old = new Set(before.blocks.map(key));
+  const current = new Set(now.blocks.map(key));
+  const changed = [...now.blocks.filter((b) => !old.has(key(b))), ...before.blocks.filter((b) => !current.has(key(b)))];
+  if (!changed.length) return 'none';
+  let left = Infinity;
+  let top = Infinity;
+  let right = -Infinity;
+  let bottom = -Infinity;
+  for (const [, x, y, w, h] of changed) {
+    left = Math.min(left, x - PATCH_MARGIN);
+    top = Math.min(top, y - PATCH_MARGIN);
+    right = Math.max(right, x + w + PATCH_MARGIN);
+    bottom = Math.max(bottom, y + h + PATCH_MARGIN);
+  }
+  left = Math.max(0, left);
+  top = Math.max(0, top);
+  right = Math.min(now.width, right);
+  bottom = Math.min(now.height, bottom);
+  if (right <= left || bottom <= top) return 'none';
+  if ((right - left) * (bottom - top) > PATCH_MAX_SHARE * now.width * now.height) return 'all';
+  return { x: left, y: top, width: right - left, height: bottom - top };
+}
+
+/** The area widened to whole picture pixels, so that the patch lies exactly on the picture's pixel grid. */
+function snapToPixels(area: { x: number; y: number; width: number; height: number }, scale: number, page: PageBlocks) {
+  const x = Math.floor(area.x * scale) / scale;
+  const y = Math.floor(area.y * scale) / scale;
+  const right = Math.min(page.width, Math.ceil((area.x + area.width) * scale) / scale);
+  const bottom = Math.min(page.height, Math.ceil((area.y + area.height) * scale) / scale);
+  return { x, y, width: right - x, height: bottom - y };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
