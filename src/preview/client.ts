@@ -16,25 +16,50 @@ export const CLIENT_SCRIPT = String.raw`
       '<div class="mark ' + esc(f.source === 'change' ? 'change' : f.severity) + '" title="' + esc('[' + f.id + '] ' + place(f) + (f.where ? ' ' + f.where : '') + '\n' + f.message) + '" style="left:' + (100 * r.x / p.width) + '%;top:' + (100 * r.y / p.height) + '%;width:' + (100 * r.w / p.width) + '%;height:' + (100 * r.h / p.height) + '%">' +
       (i === 0 ? '<span>' + f.id + (f.ruleId === 'overset' ? ' 超版' : '') + '</span>' : '') + '</div>').join('')).join('');
   }
+  // The parts of a page that changed since its picture, laid over it in order, each shown once loaded.
+  function showPatches(section) {
+    const p = section.bmPage;
+    const patches = section.querySelector('.patches');
+    const want = p.patches.map((q) => '/page/' + p.index + '/patch/' + q.version + '.jpg');
+    for (const el of [...patches.children]) if (!want.includes(el.getAttribute('src'))) el.remove();
+    p.patches.forEach((q, i) => {
+      if ([...patches.children].some((el) => el.getAttribute('src') === want[i])) return;
+      const patch = new Image();
+      patch.alt = '';
+      patch.style.cssText = 'left:' + (100 * q.x / p.width) + '%;top:' + (100 * q.y / p.height) + '%;width:' + (100 * q.width / p.width) + '%;height:' + (100 * q.height / p.height) + '%';
+      patch.onload = () => {
+        const now = section.bmPage.patches.map((r) => '/page/' + p.index + '/patch/' + r.version + '.jpg');
+        if (patch.isConnected || !now.includes(want[i])) return;
+        const after = [...patches.children].find((el) => now.indexOf(el.getAttribute('src')) > now.indexOf(want[i]));
+        patches.insertBefore(patch, after || null);
+        section.dataset.patches = String(patches.children.length);
+      };
+      patch.src = want[i];
+    });
+    section.dataset.patches = String(patches.children.length);
+  }
   function renderPage(p) {
     let section = document.getElementById('page-' + p.index);
     if (!section) {
       section = document.createElement('section');
       section.id = 'page-' + p.index;
       section.className = 'page';
-      section.innerHTML = '<h2></h2><div class="sheet"><img alt=""><div class="marks"></div></div>';
+      section.innerHTML = '<h2></h2><div class="sheet"><img class="base" alt=""><div class="patches"></div><div class="marks"></div></div>';
       pages.appendChild(section);
     }
     section.querySelector('h2').textContent = '第' + p.label + '版 ' + p.name;
     const sheet = section.querySelector('.sheet');
     sheet.style.aspectRatio = p.width + ' / ' + p.height;
-    const img = section.querySelector('img');
+    const img = section.querySelector('img.base');
     const src = '/page/' + p.index + '.png?v=' + p.version;
+    section.bmPage = p;
     if (img.getAttribute('src') !== src) {
       // Load the new picture first, then swap: no blank flash, no layout shift (the sheet keeps its size).
       const next = new Image();
-      next.onload = () => { img.src = src; section.dataset.version = String(p.version); };
+      next.onload = () => { img.src = src; section.dataset.version = String(p.version); showPatches(section); };
       next.src = src;
+    } else {
+      showPatches(section);
     }
     section.querySelector('.marks').innerHTML = marks(p);
   }
@@ -60,7 +85,8 @@ export function previewPageHtml(title: string): string {
 body{margin:0;font-family:'Noto Sans SC',system-ui,sans-serif;background:#666;display:grid;grid-template-columns:1fr 24rem;min-height:100vh}
 #pages{padding:1rem 2rem}.page h2{color:#fff;font-size:1rem;margin:1rem 0 .3rem}
 .sheet{position:relative;background:#fff;box-shadow:0 2px 12px rgba(0,0,0,.5);max-width:1100px}
-.sheet img{display:block;width:100%;height:100%}
+.sheet img.base{display:block;width:100%;height:100%}
+.patches{position:absolute;inset:0;pointer-events:none}.patches img{position:absolute;display:block}
 .marks{position:absolute;inset:0;pointer-events:none}
 .mark{position:absolute;pointer-events:auto;border:1.5px solid;box-sizing:border-box}
 .mark span{position:absolute;left:-1px;top:-1.2em;font:700 11px/1.2em sans-serif;color:#fff;padding:0 3px;white-space:nowrap}

@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { watchManuscript } from '../parse/index.ts';
-import type { BrowserSession } from '../print/index.ts';
+import type { BrowserSession, PageBlocks } from '../print/index.ts';
 import { pageFindings, pageGrid, pageLayoutOf, type Finding } from '../proof/findings.ts';
 import { renderEdition, type PageCache } from '../proof/render-pages.ts';
 import { CLIENT_SCRIPT, previewPageHtml } from './client.ts';
@@ -47,6 +47,14 @@ interface PreviewPage {
   png: Uint8Array;
   type: 'image/png' | 'image/jpeg';
   draft: boolean;
+  /**
+   * pictures of the parts that changed since the picture above, laid over it in order (JPEG, taken
+   * from the laid-out page like a draft; in pt from the page's top left corner); the picture of the
+   * new PDF replaces them all
+   */
+  patches: { version: number; x: number; y: number; width: number; height: number }[];
+  /** what the screen shows of the page, block by block: the next early picture takes only what changed since */
+  blocks?: PageBlocks;
   /** pt */
   width: number;
   height: number;
@@ -75,6 +83,11 @@ export async function startPreview(input: string, options: PreviewOptions): Prom
   const draftDpi = Math.min(dpi, options.draftDpi ?? 48);
   const cache: PageCache = new Map();
   const pages = new Map<number, PreviewPage>();
+  /** the patches' JPEGs, by `${page index}/${version}` */
+  const patchImages = new Map<string, Uint8Array>();
+  const dropPatches = (page: PreviewPage | undefined) => {
+    for (const p of page?.patches ?? []) patchImages.delete(`${page!.index}/${p.version}`);
+  };
   let diagnostics: Finding[] = [];
   let title = 'Banmian preview';
   let version = 0;
@@ -87,7 +100,7 @@ export async function startPreview(input: string, options: PreviewOptions): Prom
     building,
     updated,
     diagnostics,
-    pages: [...pages.values()].sort((a, b) => a.index - b.index).map(({ png: _png, hash: _hash, ...p }) => p),
+    pages: [...pages.values()].sort((a, b) => a.index - b.index).map(({ png: _png, hash: _hash, blocks: _blocks, ...p }) => p),
   });
   const send = (event: string, data: unknown) => {
     const text = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -98,6 +111,8 @@ export async function startPreview(input: string, options: PreviewOptions): Prom
     building = true;
     send('building', {});
     const result: RebuildResult = { rendered: [], cached: [] };
+    /** pages whose early picture (whole or patch) this rebuild showed */
+    const drafted = new Set<number>();
     try {
       const rendered = await renderEdition(input, {
         session: options.session,
@@ -105,12 +120,25 @@ export async function startPreview(input: string, options: PreviewOptions): Prom
         // Show each changed page as soon as it is laid out; the picture of its PDF follows.
         picture: {
           scale: draftDpi / 96,
-          onPicture: (page, jpeg, size) => {
+          since: (index) => pages.get(index)?.blocks,
+          onPicture: (page, jpeg, size, part) => {
             const old = pages.get(page.index);
-            pages.set(page.index, {
-              index: page.index, label: page.label, name: page.name, hash: '', version: ++version, png: jpeg, type: 'image/jpeg', draft: true,
-              width: size.width * 0.75, height: size.height * 0.75, findings: old?.findings ?? [],
-            });
+            drafted.add(page.index);
+            if (old && part.clip) {
+              // only the part that changed: laid over the picture shown
+              const PT = 0.75;
+              old.patches.push({ version: ++version, x: part.clip.x * PT, y: part.clip.y * PT, width: part.clip.width * PT, height: part.clip.height * PT });
+              patchImages.set(`${page.index}/${version}`, jpeg);
+              old.draft = true;
+              old.hash = '';
+              old.blocks = part.blocks;
+            } else {
+              dropPatches(old);
+              pages.set(page.index, {
+                index: page.index, label: page.label, name: page.name, hash: '', version: ++version, png: jpeg, type: 'image/jpeg', draft: true, patches: [],
+                blocks: part.blocks, width: size.width * 0.75, height: size.height * 0.75, findings: old?.findings ?? [],
+              });
+            }
             send('update', state());
           },
         },
@@ -133,12 +161,20 @@ export async function startPreview(input: string, options: PreviewOptions): Prom
         const findings = pageFindings(page, layout, pageGrid(geometry), nextId).map((f) => ({ ...f, pageIndex: page.index }));
         nextId += findings.length;
         const MM = 72 / 25.4;
+        const current = pages.get(page.index);
+        dropPatches(current);
         pages.set(page.index, {
-          index: page.index, label: page.label, name: page.name, hash: page.hash, version: ++version, png, type: 'image/png', draft: false,
+          index: page.index, label: page.label, name: page.name, hash: page.hash, version: ++version, png, type: 'image/png', draft: false, patches: [],
+          // the blocks of this layout, from its early picture; without one, the next early picture is a whole page
+          blocks: drafted.has(page.index) ? current?.blocks : undefined,
           width: geometry.widthMm * MM, height: geometry.heightMm * MM, findings,
         });
       }
-      for (const i of [...pages.keys()]) if (!seen.has(i)) pages.delete(i);
+      for (const i of [...pages.keys()]) {
+        if (seen.has(i)) continue;
+        dropPatches(pages.get(i));
+        pages.delete(i);
+      }
       // keep only the current pages in the cache
       for (const key of [...cache.keys()]) if (![...pages.values()].some((p) => key === `${p.index}:${p.hash}`)) cache.delete(key);
     } catch (error) {
@@ -194,6 +230,11 @@ export async function startPreview(input: string, options: PreviewOptions): Prom
       res.write('retry: 1000\n\n');
       clients.add(res);
       req.on('close', () => clients.delete(res));
+    } else if (/^\/page\/\d+\/patch\/\d+\.jpg$/.test(url.pathname)) {
+      const [index, patch] = url.pathname.match(/\d+/g)!;
+      const jpeg = patchImages.get(`${Number(index)}/${Number(patch)}`);
+      if (!jpeg) res.writeHead(404, headers).end();
+      else res.writeHead(200, { ...headers, 'content-type': 'image/jpeg' }).end(jpeg);
     } else if (/^\/page\/\d+\.png$/.test(url.pathname)) {
       const page = pages.get(Number(url.pathname.match(/\d+/)![0]));
       if (!page) res.writeHead(404, headers).end();
