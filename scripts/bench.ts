@@ -20,6 +20,12 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, only: { type: 'string', default: 'seed,sixteen,warm,watch' } } });
 const RUNS = Number(values.runs);
 /**
+ * Rebuilds before the measured ones in the warm rows, on both sides (ours and the bare page.pdf()):
+ * "warm" is a process that has rebuilt before, as a desk's watch or preview has after its first
+ * minutes; the first rebuilds after the cold build still compile code paths the cold build did not take.
+ */
+const WARMUPS = 2;
+/**
  * which measurements to take: seed (cold seed page), sixteen (16-page edition), warm (warm rebuild and
  * preview), watch (one page of the 16-page edition rebuilt as `build --watch` does)
  */
@@ -229,6 +235,8 @@ async function warmRebuild(input: string, pageHtml: string) {
   const ours: number[] = [];
   const bare: number[] = [];
   const screen: number[] = [];
+  /** preview runs whose early picture was a patch (only the changed part of the page), not the whole page */
+  let patches = 0;
   const steps = new Map<string, number[]>();
   const note = (name: string, ms: number | undefined) => {
     if (ms === undefined) return;
@@ -241,6 +249,8 @@ async function warmRebuild(input: string, pageHtml: string) {
   // character after the same words; the preview's runs use characters of their own
   const marks = '甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥';
   const change = (i: number) => writeFileSync(file, original.replace('星光不问赶路人', `星光不问赶路人，${marks[i % marks.length]}`));
+  // the warm-up rebuilds' changes: characters of their own, not among the measured runs'
+  const warmUp = (i: number) => writeFileSync(file, original.replace('星光不问赶路人', `星光不问赶路人，${'天地玄黄宇宙洪荒'[i]}`));
   try {
     // each run of ours is paired with a bare page.pdf() right before or after it (alternating), so
     // load on a shared machine hits both alike
@@ -252,6 +262,11 @@ async function warmRebuild(input: string, pageHtml: string) {
     const ourTabsToFront = async () => {
       for (const p of await browser.pages()) if (p !== barePage && !p.url().startsWith('file:')) await p.bringToFront();
     };
+    for (let i = 0; i < WARMUPS; i++) {
+      warmUp(i);
+      await build(input, { outDir: out, session, cache });
+      await bareRun([]);
+    }
     for (let i = 0; i < RUNS; i++) {
       change(i);
       if (i % 2) await bareRun();
@@ -277,7 +292,7 @@ async function warmRebuild(input: string, pageHtml: string) {
       const events = await fetch(new URL('/events', preview.url));
       const reader = events.body!.getReader();
       let buffer = '';
-      let waiting: ((at: number) => void) | undefined;
+      let waiting: ((at: number, patch: boolean) => void) | undefined;
       void (async () => {
         for (;;) {
           const { value, done } = await reader.read();
@@ -287,18 +302,24 @@ async function warmRebuild(input: string, pageHtml: string) {
           while ((end = buffer.indexOf('\n\n')) !== -1) {
             const block = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
-            if (block.startsWith('event: update') && /"draft":true/.test(block)) waiting?.(performance.now());
+            if (block.startsWith('event: update') && /"draft":true/.test(block)) waiting?.(performance.now(), /"patches":\[\{/.test(block));
           }
         }
       })().catch(() => undefined);
+      for (let i = 0; i < WARMUPS; i++) {
+        warmUp(WARMUPS + i);
+        await preview.rebuild();
+      }
       for (let i = 0; i < RUNS; i++) {
         change(RUNS + i);
         if (i % 2) await bareRun();
         await ourTabsToFront();
         const t = performance.now();
-        const shown = new Promise<number>((resolve) => (waiting = resolve));
+        const shown = new Promise<[number, boolean]>((resolve) => (waiting = (at, patch) => resolve([at, patch])));
         const done = preview.rebuild();
-        screen.push(((await shown) - t) / 1000);
+        const [at, patch] = await shown;
+        screen.push((at - t) / 1000);
+        if (patch) patches++;
         waiting = undefined;
         await done;
         if (i % 2 === 0) await bareRun();
@@ -314,7 +335,7 @@ async function warmRebuild(input: string, pageHtml: string) {
   }
   const rebuild = { name: 'warm rebuild of the seed page after one paragraph changed', ours: stats(ours), bare: stats(bare), ratio: stats(ours).median / stats(bare).median, target: 1.2 };
   const shown = {
-    name: 'preview: save to new picture on screen (target: a third of the warm rebuild)',
+    name: `preview: save to new picture on screen (target: a third of the warm rebuild); ${patches} of ${RUNS} pictures were patches of the changed part`,
     ours: stats(screen),
     bare: stats(bare),
     ratio: stats(screen).median / stats(bare).median,
@@ -333,11 +354,12 @@ async function bareWarmPdf(session: BrowserSession, pageHtml: string, into: numb
   await page.goto(pathToFileURL(pageHtml).href, { waitUntil: 'load' });
   await page.evaluate(() => document.fonts.ready);
   await page.pdf({ preferCSSPageSize: true, printBackground: true });
-  const run = async () => {
+  /** one more page.pdf(), timed into `to` (default: `into`) */
+  const run = async (to = into) => {
     await page.bringToFront();
     const t = performance.now();
     await page.pdf({ preferCSSPageSize: true, printBackground: true });
-    into.push((performance.now() - t) / 1000);
+    to.push((performance.now() - t) / 1000);
   };
   return { page, run };
 }
@@ -386,6 +408,11 @@ async function watchRebuild(input: string, pageHtml: string) {
     const { page: barePage, run: bareRun } = await bareWarmPdf(session, pageHtml, bare);
     const first = await build(input, { outDir: out, session, cache });
     if (!first.ok) throw new Error(`watch bench: the first build failed: ${JSON.stringify(first.diagnostics.filter((d) => d.severity === 'error').slice(0, 3))}`);
+    for (let i = 0; i < WARMUPS; i++) {
+      writeFileSync(file, original.replace('星光不问赶路人', `星光不问赶路人，${'天地玄黄'[i]}`));
+      await build(input, { outDir: out, session, cache });
+      await bareRun([]);
+    }
     for (let i = 0; i < RUNS; i++) {
       writeFileSync(file, original.replace('星光不问赶路人', `星光不问赶路人，${marks[i % marks.length]}`));
       if (i % 2) await bareRun();
