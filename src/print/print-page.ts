@@ -218,8 +218,8 @@ async function runJob<R>(page: Page, job: PrintJob, timeout: number): Promise<Pr
     D('goto');
     // the pictures at addresses that name their version here too, as in a swapped body: a page's
     // markup then stays the same from its first load on (the preview compares it block by block)
-    const document = job.routes.documents[job.path];
-    if (document !== undefined) served.routes = { ...job.routes, documents: { ...job.routes.documents, [job.path]: await versionPictures(document, job.routes) } };
+    const html = job.routes.documents[job.path];
+    if (html !== undefined) served.routes = { ...job.routes, documents: { ...job.routes.documents, [job.path]: await versionPictures(html, job.routes) } };
     await page.goto(ORIGIN + job.path, { waitUntil: 'load', timeout });
   }
   D('loaded');
