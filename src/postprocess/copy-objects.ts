@@ -1,24 +1,9 @@
 /**
- * Copy objects from a page PDF into the edition PDF: pdf-lib's
+ * Copy objects from a page PDF into another document: pdf-lib's
  * PDFObjectCopier, the same steps in the same order (so the copies get the
  * same object numbers), without an array made for every dictionary it reads.
- *
- * And a copy's bytes come from the edition written before, when they are
- * known to be the same: the source object is one that is never changed (it
- * came unchanged from the parse pool, see parse-pool.ts), and the copy has
- * the same object number and refers to the same object numbers as then.
- * A copy is bytes of its source with references renumbered, nothing else.
  */
 import { PDFArray, PDFDict, PDFName, PDFPageLeaf, PDFRef, PDFStream, type PDFContext, type PDFObject } from 'pdf-lib';
-import { isUnchanging, type SaveOptions } from './write-pdf.ts';
-
-/** for a never-changed source object: its copy's object number and the numbers it referred to, and the copy's bytes */
-const copiedBefore = new WeakMap<PDFObject, { numbers: number[]; bytes: Uint8Array }>();
-
-/** For tests and benchmarks: copies written from the bytes of before, since the process started. */
-export const copyStats = { reused: 0 };
-
-const sameNumbers = (a: number[], b: number[]) => a.length === b.length && a.every((n, i) => n === b[i]);
 
 const INHERITABLE = PDFPageLeaf.InheritableEntries.map((k) => PDFName.of(k));
 const PARENT = PDFName.of('Parent');
@@ -29,10 +14,6 @@ type Arr = { array: PDFObject[] };
 export class ObjectCopier {
   /** source object → copy (and source reference → reference of the copy), as PDFObjectCopier's traversedObjects */
   readonly traversedObjects = new Map<PDFObject, PDFObject>();
-  /** copies (but of pages): the source, and the object numbers the copy's bytes depend on */
-  private readonly stable: { source: PDFObject; copy: PDFObject; numbers: number[] }[] = [];
-  /** object numbers the copy being made refers to (null: not recording) */
-  private numbers: number[] | null = null;
 
   constructor(
     private readonly src: PDFContext,
@@ -48,12 +29,6 @@ export class ObjectCopier {
     return object.clone();
   };
 
-  /** A direct object met a second time: its references are not seen again, so the copy being recorded is not known to be the same. */
-  private again(done: PDFObject): PDFObject {
-    this.numbers?.push(-1);
-    return done;
-  }
-
   private copyPage(original: PDFPageLeaf): PDFObject {
     const cloned = original.clone();
     for (const key of INHERITABLE) {
@@ -66,7 +41,7 @@ export class ObjectCopier {
 
   private copyDict(original: PDFDict): PDFObject {
     const done = this.traversedObjects.get(original);
-    if (done) return this.again(done);
+    if (done) return done;
     const cloned = original.clone(this.dest);
     this.traversedObjects.set(original, cloned);
     for (const [key, value] of (original as unknown as Dict).dict) cloned.set(key, this.copy(value));
@@ -75,7 +50,7 @@ export class ObjectCopier {
 
   private copyArray(original: PDFArray): PDFObject {
     const done = this.traversedObjects.get(original);
-    if (done) return this.again(done);
+    if (done) return done;
     const cloned = original.clone(this.dest);
     this.traversedObjects.set(original, cloned);
     const items = (original as unknown as Arr).array;
@@ -85,7 +60,7 @@ export class ObjectCopier {
 
   private copyStream(original: PDFStream): PDFObject {
     const done = this.traversedObjects.get(original);
-    if (done) return this.again(done);
+    if (done) return done;
     const cloned = original.clone(this.dest);
     this.traversedObjects.set(original, cloned);
     for (const [key, value] of (original.dict as unknown as Dict).dict) cloned.dict.set(key, this.copy(value));
@@ -100,48 +75,10 @@ export class ObjectCopier {
       this.traversedObjects.set(ref, newRef);
       const value = this.src.lookup(ref);
       if (value) {
-        const outer = this.numbers;
-        // every copy but a page's is recorded: a source object that is pooled later is never changed
-        // after it was parsed, so its copy's bytes serve the next edition (used only if it is pooled then)
-        const recorded = !(value instanceof PDFPageLeaf);
-        this.numbers = recorded ? [newRef.objectNumber] : null;
         const cloned = this.copy(value);
-        if (recorded) this.stable.push({ source: value, copy: cloned, numbers: this.numbers! });
-        this.numbers = outer;
         this.dest.assign(newRef, cloned);
       }
     }
-    this.numbers?.push(mapped.objectNumber);
     return mapped;
-  }
-
-  /**
-   * Before the edition is written: copies whose bytes are those of the edition
-   * written before (into `save.known`), and copies whose bytes to keep for the
-   * next edition (into `save.record`). `changed`: copies changed after
-   * copying (written anew, not kept).
-   */
-  prepareSave(save: Required<SaveOptions>, changed: Set<PDFObject>): void {
-    for (const s of this.stable) {
-      if (changed.has(s.copy) || s.numbers.includes(-1)) continue;
-      const before = isUnchanging(s.source) ? copiedBefore.get(s.source) : undefined;
-      if (before && sameNumbers(before.numbers, s.numbers)) {
-        save.known.set(s.copy, before.bytes);
-        copyStats.reused++;
-      } else save.record.set(s.copy, undefined);
-    }
-  }
-
-  /** After the edition is written: keep the bytes of the copies written anew. */
-  keepBytes(save: Required<SaveOptions>): void {
-    for (const s of this.stable) {
-      const bytes = save.record.get(s.copy);
-      if (bytes) copiedBefore.set(s.source, { numbers: s.numbers, bytes });
-    }
-  }
-
-  /** whether any copy may take or give bytes */
-  get hasStable(): boolean {
-    return this.stable.length > 0;
   }
 }

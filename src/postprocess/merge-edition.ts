@@ -17,6 +17,7 @@ import {
   type PDFObject,
 } from 'pdf-lib';
 import { saveWithContentId, setMetadata, type PdfMetadata } from './metadata.ts';
+import { collectNums, editionTimings, makeBlock, writeEdition, type Block } from './edition-blocks.ts';
 import { ObjectCopier } from './copy-objects.ts';
 import { clearParsePool, loadPooled, returnToPool } from './parse-pool.ts';
 import { setOutline, type OutlineEntry } from './outline.ts';
@@ -49,8 +50,8 @@ function pageEntry(p: EditionPage, index: number): OutlineEntry {
   };
 }
 
-function finish(doc: PDFDocument, pages: EditionPage[], meta: PdfMetadata, options: FinishOptions): void {
-  setOutline(doc, pages.map(pageEntry));
+function finish(doc: PDFDocument, pages: EditionPage[], meta: PdfMetadata, options: FinishOptions, pageRefs?: { ref: PDFRef; height: number }[]): void {
+  setOutline(doc, pages.map(pageEntry), pageRefs);
   setPageLabels(doc, pages.map((p) => p.label));
   setMetadata(doc, meta);
   if (options.marks) addPrintMarks(doc, options.marks);
@@ -75,8 +76,24 @@ async function finalizeLoaded(doc: PDFDocument, page: EditionPage, meta: PdfMeta
   return saveWithContentId(doc);
 }
 
-/** The whole edition in one PDF. */
+/**
+ * The whole edition in one PDF: each page's objects copied into it
+ * (edition-blocks.ts; with print marks, mergeLoaded), the same bytes as
+ * postprocessEdition's edition.
+ */
 export async function mergeEdition(pages: EditionPage[], meta: PdfMetadata, options: FinishOptions = {}): Promise<Uint8Array> {
+  if (options.marks || pages.length === 0) return mergeEditionReference(pages, meta, options);
+  const blocks: Block[] = [];
+  for (const page of pages) blocks.push(makeBlock(await load(page.pdf), page.pdf.length));
+  return writeEdition(blocks, (doc, refs) => finish(doc, pages, meta, options, refs), false);
+}
+
+/**
+ * The edition as pdf-lib's copier and writer make it (mergeLoaded): the bytes
+ * of mergeEdition but the /ID (a hash of the whole file here). Print marks
+ * use it; tests compare the blocks with it.
+ */
+export async function mergeEditionReference(pages: EditionPage[], meta: PdfMetadata, options: FinishOptions = {}): Promise<Uint8Array> {
   const sources: PDFDocument[] = [];
   for (const page of pages) sources.push(await load(page.pdf));
   return mergeLoaded(pages, sources, meta, options);
@@ -89,6 +106,21 @@ export async function mergeEdition(pages: EditionPage[], meta: PdfMetadata, opti
  * The same page printed again gives the same key.
  */
 export function pageKey(pdf: Uint8Array): string {
+  const known = pageKeys.get(pdf);
+  if (known !== undefined) return known;
+  const key = hashPage(pdf);
+  pageKeys.set(pdf, key);
+  return key;
+}
+
+/**
+ * Keys of page PDFs hashed before, by the array (a page from the build cache
+ * is the same array as last time): a page PDF's bytes are never changed after
+ * they were given to post-processing.
+ */
+const pageKeys = new WeakMap<Uint8Array, string>();
+
+function hashPage(pdf: Uint8Array): string {
   const buf = Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength);
   const hash = createHash('sha256');
   let from = 0;
@@ -105,15 +137,20 @@ export function pageKey(pdf: Uint8Array): string {
 
 /**
  * What was post-processed before in this process (a preview, a watch, a
- * bench): finished page files by everything they are made from, and parsed
- * page PDFs (never modified) to copy into the edition. A rebuild parses and
- * finishes only the pages whose PDF changed. Bounded: the oldest go first.
+ * bench): finished page files by everything they are made from, each page
+ * PDF's block of the edition (edition-blocks.ts), editions, and (for print
+ * marks) parsed page PDFs, never modified, to copy into the edition. A
+ * rebuild parses, copies and finishes only the pages whose PDF changed.
+ * Bounded: the oldest go first.
  */
 const finished = new Map<string, Uint8Array>();
 const parsed = new Map<string, PDFDocument>();
+const blocks = new Map<string, Block>();
 const editions = new Map<string, Uint8Array>();
 const MAX_FINISHED = 64;
 const MAX_PARSED = 32;
+/** each a page's copied objects, written (about the size of the page PDF); at least the pages of the edition and 16 more */
+const MAX_BLOCKS = 48;
 const MAX_EDITIONS = 2;
 
 function remember<V>(map: Map<string, V>, key: string, value: V, max: number): V {
@@ -133,9 +170,18 @@ function recall<V>(map: Map<string, V>, key: string): V | undefined {
 export function clearPostprocessCache(): void {
   finished.clear();
   parsed.clear();
+  blocks.clear();
   editions.clear();
   clearParsePool();
 }
+
+/**
+ * For tests and benchmarks: milliseconds of the last postprocessEdition's
+ * steps: keys (the pages' hashes), edition (edition.pdf: of it, parse and copy
+ * for pages not seen before, write, and id: the hash for /ID), pages
+ * (finishing page files).
+ */
+export const postprocessTimings = { keys: 0, edition: 0, parse: 0, copy: 0, write: 0, id: 0, pages: 0 };
 
 export interface PostprocessedEdition {
   /** each page's file, in the order of the pages */
@@ -148,8 +194,10 @@ export interface PostprocessedEdition {
 /**
  * The page files and the edition file of a build, the same bytes as
  * finalizePage and mergeEdition give, with less work: each new page PDF is
- * parsed once (copied into the edition first, then finished as its own
- * file), and what did not change since an earlier call comes from the cache.
+ * parsed once (written as its block of the edition first, then finished as
+ * its own file), and what did not change since an earlier call comes from
+ * the cache; the edition is written from the pages' blocks (edition-blocks.ts),
+ * those of unchanged pages copied as their bytes of the edition before.
  * Page PDFs are parsed with the objects of pages finished before that are
  * still the same bytes (parse-pool.ts): a page printed again after a small
  * change parses only the objects that changed.
@@ -161,6 +209,20 @@ export async function postprocessEdition(
   pageMeta: (page: EditionPage) => PdfMetadata,
   options: FinishOptions = {},
 ): Promise<PostprocessedEdition> {
+  let t = performance.now();
+  const lap = (step: keyof typeof postprocessTimings) => {
+    const now = performance.now();
+    postprocessTimings[step] = now - t;
+    t = now;
+  };
+  /** a sub-step of the edition's (does not restart the edition's clock) */
+  let sub = 0;
+  const subLap = (step: 'parse' | 'copy' | 'write' | 'id') => {
+    const now = performance.now();
+    postprocessTimings[step] += now - sub;
+    sub = now;
+  };
+  postprocessTimings.parse = postprocessTimings.copy = postprocessTimings.write = postprocessTimings.id = 0;
   const sha = (...parts: string[]) => createHash('sha256').update(JSON.stringify(parts)).digest('hex');
   const marks = JSON.stringify(options.marks ?? null);
   const keys = pages.map((p) => pageKey(p.pdf));
@@ -172,7 +234,34 @@ export async function postprocessEdition(
   const own = new Map<number, PDFDocument>();
   // print marks change pages and their resources: those pages are parsed in full, and give nothing back
   const loadPage = options.marks ? load : loadPooled;
+  lap('keys');
   let edition = recall(editions, editionKey);
+  if (!edition && !options.marks && pages.length > 0) {
+    // each page's copied objects, written once (edition-blocks.ts): the edition is mergeLoaded's bytes
+    const parts: Block[] = [];
+    sub = performance.now();
+    for (const [i, p] of pages.entries()) {
+      let block = recall(blocks, keys[i]!);
+      if (!block) {
+        // (parsed: kept by a build with print marks; never modified)
+        const kept = recall(parsed, keys[i]!);
+        const doc = kept ?? (await loadPage(p.pdf));
+        subLap('parse');
+        // (room for all pages of a big edition, and some pages of before)
+        block = remember(blocks, keys[i]!, makeBlock(doc, p.pdf.length), Math.max(MAX_BLOCKS, pages.length + 16));
+        subLap('copy');
+        // a page to finish is finished below; the others' objects serve the next parse (makeBlock changes nothing)
+        if (!kept && todo.includes(i)) own.set(i, doc);
+        else if (!kept) returnToPool(doc);
+      }
+      parts.push(block);
+    }
+    edition = remember(editions, editionKey, await writeEdition(parts, (doc, refs) => finish(doc, pages, meta, options, refs)), MAX_EDITIONS);
+    subLap('write');
+    // (of which the /ID)
+    postprocessTimings.id = editionTimings.id;
+    postprocessTimings.write -= editionTimings.id;
+  }
   if (!edition) {
     const sources: PDFDocument[] = [];
     for (const [i, p] of pages.entries()) {
@@ -186,6 +275,7 @@ export async function postprocessEdition(
     }
     edition = remember(editions, editionKey, await mergeLoaded(pages, sources, meta, options), MAX_EDITIONS);
   }
+  lap('edition');
   for (const i of todo) {
     const page = pages[i]!;
     const doc = own.get(i) ?? (await loadPage(page.pdf));
@@ -193,6 +283,7 @@ export async function postprocessEdition(
     // done with: its objects serve the next parse (print marks change pages and resources: not those)
     if (!options.marks) returnToPool(doc);
   }
+  lap('pages');
   return { pages: files as Uint8Array[], edition, finishedPages: todo.length };
 }
 
@@ -204,12 +295,8 @@ async function mergeLoaded(pages: EditionPage[], sources: PDFDocument[], meta: P
   const roleMap = out.context.obj({}) as PDFDict;
   let offset = 0;
   let tagged = pages.length > 0;
-  const copiers: ObjectCopier[] = [];
-  /** copies changed after copying (annotations renumbered) */
-  const changed = new Set<PDFObject>();
   for (const src of sources) {
     const copier = new ObjectCopier(src.context, out.context);
-    copiers.push(copier);
     const traversed = copier.traversedObjects;
     const srcRoot = src.catalog.get(N('StructTreeRoot'));
     if (srcRoot instanceof PDFRef) traversed.set(srcRoot, structRootRef);
@@ -243,7 +330,7 @@ async function mergeLoaded(pages: EditionPage[], sources: PDFDocument[], meta: P
     }
     srcPages.forEach((p, i) => {
       const copied = copier.copy(p.node) as PDFPageLeaf;
-      renumber(out, copied, offset, changed);
+      renumber(out, copied, offset);
       out.context.assign(refs[i]!, copied);
       out.addPage(PDFPage.of(copied, refs[i]!, out));
     });
@@ -257,34 +344,11 @@ async function mergeLoaded(pages: EditionPage[], sources: PDFDocument[], meta: P
     out.catalog.set(N('MarkInfo'), out.context.obj({ Marked: true }));
   }
   finish(out, pages, meta, options);
-  // copies of never-changed objects are written as they were in the edition before, when they are the same
-  // (not with print marks: those change pages' resources after copying)
-  const save = { known: new Map(), record: new Map() };
-  const reuse = !options.marks && copiers.some((c) => c.hasStable);
-  if (reuse) for (const c of copiers) c.prepareSave(save, changed);
-  const bytes = await saveWithContentId(out, save);
-  if (reuse) for (const c of copiers) c.keepBytes(save);
-  return bytes;
-}
-
-/** Number-tree entries (flat /Nums or /Kids) of a ParentTree. */
-function collectNums(doc: PDFDocument, tree: PDFObject | undefined): [number, PDFObject][] {
-  const out: [number, PDFObject][] = [];
-  if (!(tree instanceof PDFDict)) return out;
-  const nums = tree.lookup(N('Nums'));
-  if (nums instanceof PDFArray) {
-    for (let i = 0; i + 1 < nums.size(); i += 2) {
-      const key = nums.lookup(i);
-      if (key instanceof PDFNumber) out.push([key.asNumber(), nums.get(i + 1)]);
-    }
-  }
-  const kids = tree.lookup(N('Kids'));
-  if (kids instanceof PDFArray) for (const kid of kids.asArray()) out.push(...collectNums(doc, doc.context.lookup(kid)));
-  return out;
+  return saveWithContentId(out);
 }
 
 /** Shift /StructParents of a copied page and /StructParent of its annotations into the merged tree's keys. */
-function renumber(out: PDFDocument, page: PDFDict, offset: number, changed: Set<PDFObject>): void {
+function renumber(out: PDFDocument, page: PDFDict, offset: number): void {
   const sp = page.get(N('StructParents'));
   if (sp instanceof PDFNumber) page.set(N('StructParents'), PDFNumber.of(sp.asNumber() + offset));
   const annots = page.lookup(N('Annots'));
@@ -293,7 +357,6 @@ function renumber(out: PDFDocument, page: PDFDict, offset: number, changed: Set<
     const dict = out.context.lookup(a);
     if (!(dict instanceof PDFDict)) continue;
     const n = dict.get(N('StructParent'));
-    changed.add(dict);
     if (n instanceof PDFNumber) dict.set(N('StructParent'), PDFNumber.of(n.asNumber() + offset));
   }
 }

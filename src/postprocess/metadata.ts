@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PDFArray, PDFDocument, PDFHexString, PDFName } from 'pdf-lib';
-import { savePdf, type SaveOptions } from './write-pdf.ts';
+import { savePdf } from './write-pdf.ts';
 
 export interface PdfMetadata {
   title: string;
@@ -75,10 +75,18 @@ export function setPlaceholderId(doc: PDFDocument): void {
  * Save, then write the sha256 of the saved bytes (first 16 bytes) into the placeholder /ID.
  * (savePdf: the bytes of doc.save(SAVE_OPTIONS), written faster.)
  */
-export async function saveWithContentId(doc: PDFDocument, options?: SaveOptions): Promise<Uint8Array> {
+export async function saveWithContentId(doc: PDFDocument): Promise<Uint8Array> {
   setPlaceholderId(doc);
-  const bytes = await savePdf(doc, options);
-  const id = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+  return fillContentId(await savePdf(doc));
+}
+
+/** Write the sha256 of the bytes (first 16 bytes) into their placeholder /ID (setPlaceholderId). */
+export function fillContentId(bytes: Uint8Array): Uint8Array {
+  return writeId(bytes, createHash('sha256').update(bytes).digest('hex').slice(0, 32));
+}
+
+/** Write `id` (32 hex digits) into the placeholder /ID of the bytes (setPlaceholderId), in place. */
+export function writeId(bytes: Uint8Array, id: string): Uint8Array {
   const marker = Buffer.from(`<${PLACEHOLDER}>`, 'latin1');
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let at = buf.lastIndexOf(`/ID [ <${PLACEHOLDER}> <${PLACEHOLDER}> ]`, buf.length, "latin1");

@@ -15,17 +15,17 @@ export interface OutlineEntry {
   children?: OutlineEntry[];
 }
 
-export function setOutline(doc: PDFDocument, entries: OutlineEntry[]): void {
+/** `pages`: each page's reference and height (default: the document's pages) */
+export function setOutline(doc: PDFDocument, entries: OutlineEntry[], pages: { ref: PDFRef; height: number }[] = doc.getPages().map((p) => ({ ref: p.ref, height: p.getSize().height }))): void {
   if (entries.length === 0) return;
   const { context } = doc;
-  const pages = doc.getPages();
   const rootRef = context.nextRef();
   const build = (items: OutlineEntry[], parent: PDFRef): { first: PDFRef; last: PDFRef; count: number } => {
     const refs = items.map(() => context.nextRef());
     let count = 0;
     items.forEach((item, i) => {
       const page = pages[item.page]!;
-      const { height } = page.getSize();
+      const { height } = page;
       const y = item.top === undefined ? height : Math.max(0, height - item.top);
       const dict = context.obj({
         Title: PDFHexString.fromText(item.title),

@@ -8,9 +8,7 @@
  *   copies them a byte at a time: half a megabyte per page PDF);
  * - an object that came unchanged from the parse pool (parse-pool.ts) is
  *   written as the bytes it was written as before: pooled objects are never
- *   changed, so their bytes are too;
- * - objects the caller knows the bytes of (copies in the edition, see
- *   copy-objects.ts) are written as those bytes.
+ *   changed, so their bytes are too.
  */
 import {
   PDFCrossRefSection,
@@ -42,16 +40,6 @@ export function markChanging(object: PDFObject): void {
   unchanging.delete(object);
 }
 
-export function isUnchanging(object: PDFObject): boolean {
-  return unchanging.has(object);
-}
-
-export interface SaveOptions {
-  /** objects to write as these bytes (known to be what they would be written as) */
-  known?: Map<PDFObject, Uint8Array>;
-  /** objects whose bytes are wanted: filled in as they are written */
-  record?: Map<PDFObject, Uint8Array | undefined>;
-}
 
 const STREAM = Buffer.from('\nstream\n', 'latin1');
 const ENDSTREAM = Buffer.from('\nendstream', 'latin1');
@@ -79,8 +67,7 @@ const latin1 = (s: string) => Buffer.from(s, 'latin1');
 const ENDOBJ = latin1('\nendobj\n\n');
 
 /** `doc.save(SAVE_OPTIONS)`, the same bytes. */
-export async function savePdf(doc: PDFDocument, options: SaveOptions = {}): Promise<Uint8Array> {
-  const { known, record } = options;
+export async function savePdf(doc: PDFDocument): Promise<Uint8Array> {
   await doc.flush();
   const { context } = doc;
   const header = PDFHeader.forVersion(1, 7);
@@ -90,7 +77,7 @@ export async function savePdf(doc: PDFDocument, options: SaveOptions = {}): Prom
   const xref = PDFCrossRefSection.create();
   const remember = remembering.has(doc);
   for (const [ref, object] of objects) {
-    const cached = known?.get(object) ?? (unchanging.has(object) ? written.get(object) : undefined);
+    const cached = unchanging.has(object) ? written.get(object) : undefined;
     const head = `${ref.objectNumber} ${ref.generationNumber} obj\n`;
     const bodySize = cached ? cached.length : sizeOf(object);
     xref.addEntry(ref, size);
@@ -126,7 +113,6 @@ export async function savePdf(doc: PDFDocument, options: SaveOptions = {}): Prom
       if (n !== bodySize) throw new Error(`savePdf: an object wrote ${n} bytes of ${bodySize}`);
       // the object's bytes, a view of the file (which is never changed where objects are)
       if (remember) written.set(object, buffer.subarray(offset, offset + n));
-      if (record?.has(object)) record.set(object, buffer.subarray(offset, offset + n));
     }
     offset += bodySize;
     buffer.set(ENDOBJ, offset);

@@ -1,8 +1,8 @@
 /**
  * The Node stages of a warm rebuild (issue #7): collect, transform and
  * post-processing keep what they made in the process (parsed edition, front
- * matter, zhlint's findings, picture sizes, the objects of page PDFs, the
- * bytes of unchanged PDF objects). A rebuild after one paragraph changed must
+ * matter, zhlint's findings, picture sizes, the objects of page PDFs, each
+ * page's objects as copied into the edition). A rebuild after one paragraph changed must
  * give the bytes and the diagnostics a cold build (a new process) gives.
  */
 import { execFileSync } from 'node:child_process';
@@ -14,7 +14,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { build, processArticle, type BuildResult } from '../../src/pipeline/index.ts';
 import { loadManuscript } from '../../src/parse/index.ts';
 import { clearPostprocessCache, finalizePage, SAVE_OPTIONS, setMetadata } from '../../src/postprocess/index.ts';
-import { copyStats } from '../../src/postprocess/copy-objects.ts';
+import { editionStats } from '../../src/postprocess/edition-blocks.ts';
 import { parsePoolStats } from '../../src/postprocess/parse-pool.ts';
 import { savePdf } from '../../src/postprocess/write-pdf.ts';
 import { BrowserSession } from '../../src/print/index.ts';
@@ -62,14 +62,14 @@ describe('warm rebuild of a changed paragraph', () => {
     // one character replaced by another: the page PDF is read almost entirely from the objects of the build before
     writeFileSync(file, original.replace('星光不问赶路人', '星光不问赶路人,甲乙丁'));
     const before = { ...parsePoolStats };
-    const copiesBefore = copyStats.reused;
+    const blocksBefore = editionStats.made;
     const warm: BuildResult = await build(dir, { outDir: out, session });
     expect(warm.ok, diagnosticsOf(warm)).toBe(true);
     const parsed = parsePoolStats.parsed - before.parsed;
     const reused = parsePoolStats.reused - before.reused;
     expect(reused).toBeGreaterThan(10 * parsed);
-    // and most of the edition's copies of those objects are written as the bytes of the edition before
-    expect(copyStats.reused - copiesBefore).toBeGreaterThan(reused / 2);
+    // and the edition copies that page only (edition-blocks.ts)
+    expect(editionStats.made - blocksBefore).toBe(1);
     expect(warm.diagnostics.some((d) => d.ruleId === 'full-width-punctuation' && d.line !== null)).toBe(true);
 
     // a cold build: a new process, nothing kept
