@@ -360,7 +360,7 @@ const PATCH_MAX_SHARE = 0.6;
  */
 function takePicture(page: Page, scale: number, since: PageBlocks | undefined): Promise<{ jpeg: Uint8Array; size: { width: number; height: number }; part: PicturePart } | undefined> {
   const run = pictureQueue.then(async () => {
-    const { box, blocks } = await page.evaluate(readBlocks);
+    const { box, blocks, visible } = await page.evaluate(readBlocks);
     const part: PicturePart = { blocks };
     if (since) {
       const changed = changedArea(since, blocks);
@@ -368,7 +368,7 @@ function takePicture(page: Page, scale: number, since: PageBlocks | undefined): 
       if (changed === 'none') return undefined;
       if (changed !== 'all') part.clip = snapToPixels(changed, scale, blocks);
     }
-    await page.bringToFront();
+    if (!visible) await page.bringToFront();
     const clip = part.clip ?? { x: 0, y: 0, width: box.width, height: box.height };
     const jpeg = await page.screenshot({ type: 'jpeg', quality: 85, clip: { x: box.x + clip.x, y: box.y + clip.y, width: clip.width, height: clip.height, scale }, captureBeyondViewport: true });
     return { jpeg, size: { width: box.width, height: box.height }, part };
@@ -383,7 +383,7 @@ function takePicture(page: Page, scale: number, since: PageBlocks | undefined): 
  * child of the grid other than a module (rules), or a child of a module (headline, figure, column of
  * text); its digest covers its markup and its module's attributes (styles inherited from there).
  */
-function readBlocks(): { box: { x: number; y: number; width: number; height: number }; blocks: PageBlocks } {
+function readBlocks(): { box: { x: number; y: number; width: number; height: number }; blocks: PageBlocks; visible: boolean } {
   // no inner functions here: the function runs in the page as its source text
   const root = document.querySelector('.bm-page') ?? document.body;
   const r = root.getBoundingClientRect();
@@ -416,7 +416,12 @@ function readBlocks(): { box: { x: number; y: number; width: number; height: num
     const e = el.getBoundingClientRect();
     blocks.push([`${(a >>> 0).toString(36)}.${(b >>> 0).toString(36)}.${text.length.toString(36)}`, e.left - r.left, e.top - r.top, e.width, e.height]);
   }
-  return { box: { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height }, blocks: { width: r.width, height: r.height, blocks } };
+  return {
+    box: { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height },
+    blocks: { width: r.width, height: r.height, blocks },
+    // the tab in front paints; one behind must come to the front first
+    visible: document.visibilityState === 'visible',
+  };
 }
 
 /** The box around every block that is new, gone or moved since `before`; 'all' when the page itself changed size or most of it changed. */
