@@ -98,9 +98,14 @@ function splitAtBody(html: string | undefined): { headKey: string; title: string
  * reused for the same roots, so a cached font or file can never come from
  * another manuscript's folder.
  */
-async function openTab(session: BrowserSession, key: string, document: string, timeout: number): Promise<Page> {
+async function openTab(session: BrowserSession, key: string, document: string, timeout: number, background: boolean): Promise<Page> {
   const reused = session.takeTab(key, document);
-  if (reused) return reused;
+  if (reused) {
+    // a rebuild: printed behind a blank tab, not painted on a screen nobody looks at (unless a picture
+    // of it is wanted: a tab that comes to the front has to paint its whole page first)
+    if (background) await session.toBackground();
+    return reused;
+  }
   // a tab opened ahead of need (prepareTab); if it failed to open, so does this print (and it is retried)
   const spare = session.takeSpare();
   // Chromium's launch has a time limit of its own; the tab gets `timeout` once the browser runs
@@ -124,7 +129,9 @@ export function prepareTab(session: BrowserSession): void {
 async function newTab(session: BrowserSession): Promise<Page> {
   const browser = await session.get();
   trace('opening a tab');
-  const page = (await session.takeInitialTab(browser)) ?? (await browser.newPage());
+  const initial = await session.takeInitialTab(browser);
+  const page = initial ?? (await browser.newPage());
+  if (!initial) session.inFront(page);
   try {
     // Manuscript HTML never runs script: CSP in the template forbids it and script execution is off.
     // The layout engine runs through the DevTools protocol, which neither affects.
@@ -142,10 +149,10 @@ async function newTab(session: BrowserSession): Promise<Page> {
 export async function printPage<R = unknown>(session: BrowserSession, job: PrintJob): Promise<PrintResult<R>> {
   const key = JSON.stringify(Object.entries(job.routes.roots).sort());
   const timeout = job.timeout ?? 60_000;
-  const page = await openTab(session, key, job.path, timeout);
+  const page = await openTab(session, key, job.path, timeout, !job.picture);
   let ok = false;
   try {
-    const result = await withTimeout(runJob<R>(page, job, timeout), timeout * 2, `printing ${job.path}`);
+    const result = await withTimeout(runJob<R>(session, page, job, timeout), timeout * 2, `printing ${job.path}`);
     ok = true;
     return result;
   } finally {
@@ -156,7 +163,7 @@ export async function printPage<R = unknown>(session: BrowserSession, job: Print
   }
 }
 
-async function runJob<R>(page: Page, job: PrintJob, timeout: number): Promise<PrintResult<R>> {
+async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, timeout: number): Promise<PrintResult<R>> {
   const requests: ServedLog = { blocked: [], served: [] };
   const t0 = performance.now();
   page.setDefaultTimeout(timeout);
@@ -248,7 +255,7 @@ async function runJob<R>(page: Page, job: PrintJob, timeout: number): Promise<Pr
   let picture: number | undefined;
   if (job.picture) {
     const tp = performance.now();
-    const shot = await takePicture(page, job.picture.scale, job.picture.since);
+    const shot = await takePicture(session, page, job.picture.scale, job.picture.since);
     D('shot');
     if (shot) job.picture.onPicture(shot.jpeg, shot.size, shot.part);
     picture = performance.now() - tp;
@@ -358,7 +365,7 @@ const PATCH_MAX_SHARE = 0.6;
  * (the screen waits for the PDF) rather than a stalled print. Chromium's picture costs in proportion to
  * the area taken (a third of a broadsheet page's width and height: about half the time of the whole).
  */
-function takePicture(page: Page, scale: number, since: PageBlocks | undefined): Promise<{ jpeg: Uint8Array; size: { width: number; height: number }; part: PicturePart } | undefined> {
+function takePicture(session: BrowserSession, page: Page, scale: number, since: PageBlocks | undefined): Promise<{ jpeg: Uint8Array; size: { width: number; height: number }; part: PicturePart } | undefined> {
   const run = pictureQueue.then(async () => {
     const { box, blocks, visible } = await page.evaluate(readBlocks);
     const part: PicturePart = { blocks };
@@ -369,6 +376,7 @@ function takePicture(page: Page, scale: number, since: PageBlocks | undefined): 
       if (changed !== 'all') part.clip = snapToPixels(changed, scale, blocks);
     }
     if (!visible) await page.bringToFront();
+    session.inFront(page);
     const clip = part.clip ?? { x: 0, y: 0, width: box.width, height: box.height };
     const jpeg = await page.screenshot({ type: 'jpeg', quality: 85, clip: { x: box.x + clip.x, y: box.y + clip.y, width: clip.width, height: clip.height, scale }, captureBeyondViewport: true });
     return { jpeg, size: { width: box.width, height: box.height }, part };

@@ -156,4 +156,26 @@ describe('choosing a tab to reuse', () => {
     expect(session.takeTab(key, '/page/1.html')).toBeUndefined();
     await Promise.all([a.close(), b.close()]);
   });
+
+  it('a rebuild prints behind a blank tab; a job that takes a picture brings its tab to the front', async () => {
+    const dir = scratch('behind');
+    mkdirSync(path.join(dir, 'm', 'img'), { recursive: true });
+    copyFileSync(path.join(ROOT, 'manuscript/img/bridge.png'), path.join(dir, 'm/img/photo.png'));
+    const routes = printRoutes(path.join(dir, 'm'), (await loadTemplate('broadsheet')) as Template);
+    const job = { path: '/page/7.html', routes: { ...routes, documents: { '/page/7.html': doc } }, timeout: 30_000 };
+    await printPage(session, job);
+    const second = await printPage(session, job); // a rebuild: the tab is reused
+    expect(second.problems).toEqual([]);
+    const tab = (await (await session.get()).pages()).find((p) => p.url().endsWith('/page/7.html'))!;
+    expect(await tab.evaluate(() => document.visibilityState)).toBe('hidden');
+    const front = session.frontTab()!;
+    expect(front.url()).toBe('about:blank');
+    expect(await front.evaluate(() => document.visibilityState)).toBe('visible');
+    // a picture is taken of the tab in front
+    const pictures: Uint8Array[] = [];
+    await printPage(session, { ...job, picture: { scale: 0.2, onPicture: (jpeg) => pictures.push(jpeg) } });
+    expect(pictures).toHaveLength(1);
+    expect(await tab.evaluate(() => document.visibilityState)).toBe('visible');
+    expect(session.frontTab()).toBe(tab);
+  });
 });
