@@ -4,7 +4,7 @@
  * bytes and the layout report; writing files is the pipeline's business.
  */
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CDPSession, Page } from 'puppeteer-core';
 import { diagnostic, type Diagnostic } from '../diagnostics/index.ts';
@@ -344,7 +344,13 @@ async function versionPictures(body: string, routes: Routes): Promise<string> {
       }
       const root = Object.entries(routes.roots).find(([prefix]) => pathname.startsWith(prefix));
       if (!root) return;
-      const info = await stat(path.resolve(root[1], '.' + path.sep + pathname.slice(root[0].length))).catch(() => undefined);
+      // only a file the page server would serve: inside its folder, symlinks resolved (nothing is
+      // learnt, not even the size or date, of a file outside it: its address stays without a version)
+      const real = await Promise.all([realpath(path.resolve(root[1], '.' + path.sep + pathname.slice(root[0].length))), realpath(root[1])]).catch(() => undefined);
+      if (!real) return;
+      const rel = path.relative(real[1], real[0]);
+      if (rel.startsWith('..') || path.isAbsolute(rel)) return;
+      const info = await stat(real[0]).catch(() => undefined);
       if (info?.isFile()) versions.set(src, `v=${Math.round(info.mtimeMs * 1000)}-${info.size}`);
     }),
   );

@@ -184,7 +184,12 @@ describe('hostile manuscripts', () => {
     // everything served came from the allowed roots
     const allowed = ['/page/', '/fonts/', '/manuscript/', '/template/', '/shared/'];
     for (const url of result.requests.served) expect(allowed.some((p) => url.startsWith(ORIGIN + p)), url).toBe(true);
-    expect(result.requests.served).toContain(`${ORIGIN}/manuscript/img/ok.png`);
+    // (at an address that names its version: the page's pictures do)
+    expect(result.requests.served.some((u) => u.startsWith(`${ORIGIN}/manuscript/img/ok.png?v=`)), result.requests.served.join('\n')).toBe(true);
+    // a file outside the folder gets no version: not even its size or date reaches the page
+    const outside = result.requests.blocked.filter((u) => /passwd|secret/.test(u));
+    expect(outside.length).toBeGreaterThan(0);
+    for (const u of outside) expect(u).not.toMatch(/[?&]v=/);
     // and the attempts are on record
     const blocked = result.requests.blocked.join('\n');
     for (const what of ['/link-css', '/import', '/bg', '/font.woff2', '/etc/passwd', '/manuscript/img/passwd.png', '/manuscript/img/secret.png']) {
