@@ -39,11 +39,10 @@ import {
   PDFRawStream,
   PDFRef,
   PDFStream,
-  PDFTrailer,
-  PDFTrailerDict,
   type PDFObject,
 } from 'pdf-lib';
 import { setPlaceholderId, writeId } from './metadata.ts';
+import { trailerAfterXref } from './write-pdf.ts';
 
 const N = (n: string) => PDFName.of(n);
 /** where a block's copies refer to the structure tree root and to the page tree (outside the block) */
@@ -611,18 +610,8 @@ export async function writeEdition(
   const xrefOffset = size;
   const xref = xrefLayout(entries);
   size += xref.size + 1;
-  const trailerDict = PDFTrailerDict.of(
-    context.obj({
-      Size: context.largestObjectNumber + 1,
-      Root: context.trailerInfo.Root,
-      Encrypt: context.trailerInfo.Encrypt,
-      Info: context.trailerInfo.Info,
-      ID: context.trailerInfo.ID,
-    }),
-  );
-  size += trailerDict.sizeInBytes() + 2;
-  const trailer = PDFTrailer.forLastCrossRefSectionOffset(xrefOffset);
-  size += trailer.sizeInBytes();
+  const trailer = trailerAfterXref(context, xrefOffset);
+  size += trailer.size;
 
   // not zeroed first: every byte is written below (the offset is checked at the end)
   const slow = Buffer.allocUnsafeSlow(size);
@@ -654,10 +643,7 @@ export async function writeEdition(
   }
   offset += writeXref(xref, entries, buffer, offset);
   buffer[offset++] = 0x0a;
-  offset += trailerDict.copyBytesInto(buffer, offset);
-  buffer[offset++] = 0x0a;
-  buffer[offset++] = 0x0a;
-  offset += trailer.copyBytesInto(buffer, offset);
+  offset += trailer.write(buffer, offset);
   if (offset !== size) throw new Error(`edition: wrote ${offset} bytes of ${size}`);
   const started = performance.now();
   if (blocksStart < 0) blocksStart = blocksEnd = 0;

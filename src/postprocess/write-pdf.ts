@@ -16,6 +16,7 @@ import {
   PDFRawStream,
   PDFTrailer,
   PDFTrailerDict,
+  type PDFContext,
   type PDFDocument,
   type PDFObject,
   type PDFRef,
@@ -88,18 +89,8 @@ export async function savePdf(doc: PDFDocument): Promise<Uint8Array> {
   // (toString gives the bytes copyBytesInto writes, in one string)
   const xrefBytes = latin1(xref.toString());
   size += xrefBytes.length + 1;
-  const trailerDict = PDFTrailerDict.of(
-    context.obj({
-      Size: context.largestObjectNumber + 1,
-      Root: context.trailerInfo.Root,
-      Encrypt: context.trailerInfo.Encrypt,
-      Info: context.trailerInfo.Info,
-      ID: context.trailerInfo.ID,
-    }),
-  );
-  size += trailerDict.sizeInBytes() + 2;
-  const trailer = PDFTrailer.forLastCrossRefSectionOffset(xrefOffset);
-  size += trailer.sizeInBytes();
+  const trailer = trailerAfterXref(context, xrefOffset);
+  size += trailer.size;
 
   const buffer = new Uint8Array(size);
   let offset = header.copyBytesInto(buffer, 0);
@@ -121,10 +112,36 @@ export async function savePdf(doc: PDFDocument): Promise<Uint8Array> {
   buffer.set(xrefBytes, offset);
   offset += xrefBytes.length;
   buffer[offset++] = 0x0a;
-  offset += trailerDict.copyBytesInto(buffer, offset);
-  buffer[offset++] = 0x0a;
-  buffer[offset++] = 0x0a;
-  offset += trailer.copyBytesInto(buffer, offset);
+  offset += trailer.write(buffer, offset);
   if (offset !== size) throw new Error(`savePdf: wrote ${offset} bytes of ${size}`);
   return buffer;
+}
+
+/**
+ * What follows the cross-reference table, as pdf-lib writes it: the trailer dictionary (size, root,
+ * info, ID), `startxref` with the table's offset, `%%EOF`. size: its bytes, the newline before it
+ * included (the caller writes that one).
+ */
+export function trailerAfterXref(context: PDFContext, xrefOffset: number): { size: number; write(buffer: Uint8Array, offset: number): number } {
+  const dict = PDFTrailerDict.of(
+    context.obj({
+      Size: context.largestObjectNumber + 1,
+      Root: context.trailerInfo.Root,
+      Encrypt: context.trailerInfo.Encrypt,
+      Info: context.trailerInfo.Info,
+      ID: context.trailerInfo.ID,
+    }),
+  );
+  const trailer = PDFTrailer.forLastCrossRefSectionOffset(xrefOffset);
+  return {
+    size: dict.sizeInBytes() + 2 + trailer.sizeInBytes(),
+    write(buffer, offset) {
+      const start = offset;
+      offset += dict.copyBytesInto(buffer, offset);
+      buffer[offset++] = 0x0a;
+      buffer[offset++] = 0x0a;
+      offset += trailer.copyBytesInto(buffer, offset);
+      return offset - start;
+    },
+  };
 }
