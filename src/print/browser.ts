@@ -152,6 +152,11 @@ export class BrowserSession {
     while (this.idle.length > MAX_IDLE_TABS) await this.idle.shift()!.page.close().catch(() => undefined);
   }
 
+  /** true when `page` has printed `document` before in this session (a rebuild of that page) */
+  hasPrinted(page: Page, document: string): boolean {
+    return this.printed.get(page)?.has(document) ?? false;
+  }
+
   /** Note that `page` is now the tab in front: it was just opened (a new tab comes to the front) or brought there. */
   inFront(page: Page): void {
     this.front = page;
@@ -166,9 +171,9 @@ export class BrowserSession {
    * Put the print tabs behind a blank tab. Chromium paints the tab in front after every change of its
    * page (a broadsheet page swapped in is rastered anew), which a print does not need and which takes
    * the cores the print needs: a rebuild printed in a tab behind took 30–40 ms less on the seed page.
-   * Opens the blank tab on first use (rebuilds only: a cold build's first page prints in the launch
-   * tab, and one more tab would cost it a renderer process). A picture (the preview) brings its tab to
-   * the front again for the moment it takes.
+   * Opens the blank tab on first use; print-page.ts asks for it when a tab prints a page it printed
+   * before (a rebuild: a watch, the preview), not in a cold build, where one more tab would cost a
+   * renderer process and its memory. A picture (the preview) brings its tab to the front again.
    */
   async toBackground(): Promise<void> {
     const browser = this.browser;

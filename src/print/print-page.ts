@@ -101,9 +101,9 @@ function splitAtBody(html: string | undefined): { headKey: string; title: string
 async function openTab(session: BrowserSession, key: string, document: string, timeout: number, background: boolean): Promise<Page> {
   const reused = session.takeTab(key, document);
   if (reused) {
-    // a rebuild: printed behind a blank tab, not painted on a screen nobody looks at (unless a picture
-    // of it is wanted: a tab that comes to the front has to paint its whole page first)
-    if (background) await session.toBackground();
+    // a rebuild of the page: printed behind a blank tab, not painted on a screen nobody looks at (unless
+    // a picture of it is wanted: a tab that comes to the front has to paint its whole page first)
+    if (background && session.hasPrinted(reused, document)) await session.toBackground();
     return reused;
   }
   // a tab opened ahead of need (prepareTab); if it failed to open, so does this print (and it is retried)

@@ -178,4 +178,17 @@ describe('choosing a tab to reuse', () => {
     expect(await tab.evaluate(() => document.visibilityState)).toBe('visible');
     expect(session.frontTab()).toBe(tab);
   });
+
+  it('a cold build of several pages opens no blank tab: its reused tabs print other pages, not a page again', async () => {
+    const own = new BrowserSession();
+    try {
+      const result = await build(path.join(ROOT, 'manuscript'), { outDir: scratch('cold-tabs'), session: own });
+      expect(result.ok).toBe(true);
+      expect(result.outputs.filter((o) => o.kind === 'page').length).toBeGreaterThan(2); // more pages than tabs at once
+      const urls = (await (await own.get()).pages()).map((p) => p.url());
+      expect(urls).not.toContain('about:blank');
+    } finally {
+      await own.close();
+    }
+  }, 120_000);
 });
