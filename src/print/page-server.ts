@@ -162,11 +162,19 @@ async function resolve(url: string, routes: Routes): Promise<{ type: string; dat
       }
       return { type, data, bundledFont: true };
     }
-    // Resolve symlinks too: a link inside the folder must not lead out of it.
-    const [realFile, realDir] = await Promise.all([realpath(file), realpath(dir)]);
-    const rel = path.relative(realDir, realFile);
-    if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
-    return { type, data: await readFile(realFile) };
+    const realFile = await realPathInside(dir, file);
+    return realFile === undefined ? undefined : { type, data: await readFile(realFile) };
   }
   return undefined;
+}
+
+/**
+ * `file` with symlinks resolved, when it lies inside `dir` (symlinks resolved too): a link inside the
+ * folder must not lead out of it. Undefined when it is outside or does not exist.
+ */
+export async function realPathInside(dir: string, file: string): Promise<string | undefined> {
+  const real = await Promise.all([realpath(file), realpath(dir)]).catch(() => undefined);
+  if (!real) return undefined;
+  const rel = path.relative(real[1], real[0]);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? undefined : real[0];
 }

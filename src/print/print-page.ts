@@ -4,13 +4,13 @@
  * bytes and the layout report; writing files is the pipeline's business.
  */
 import { createHash } from 'node:crypto';
-import { realpath, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CDPSession, Page } from 'puppeteer-core';
 import { diagnostic, type Diagnostic } from '../diagnostics/index.ts';
 import type { BrowserSession } from './browser.ts';
 import { trace } from './trace.ts';
-import { ORIGIN, serveRequests, type Routes, type ServedJob, type ServedLog } from './page-server.ts';
+import { ORIGIN, realPathInside, serveRequests, type Routes, type ServedJob, type ServedLog } from './page-server.ts';
 
 export interface PrintJob {
   /** URL path of the document in routes.documents */
@@ -346,11 +346,9 @@ async function versionPictures(body: string, routes: Routes): Promise<string> {
       if (!root) return;
       // only a file the page server would serve: inside its folder, symlinks resolved (nothing is
       // learnt, not even the size or date, of a file outside it: its address stays without a version)
-      const real = await Promise.all([realpath(path.resolve(root[1], '.' + path.sep + pathname.slice(root[0].length))), realpath(root[1])]).catch(() => undefined);
-      if (!real) return;
-      const rel = path.relative(real[1], real[0]);
-      if (rel.startsWith('..') || path.isAbsolute(rel)) return;
-      const info = await stat(real[0]).catch(() => undefined);
+      const real = await realPathInside(root[1], path.resolve(root[1], '.' + path.sep + pathname.slice(root[0].length)));
+      if (real === undefined) return;
+      const info = await stat(real).catch(() => undefined);
       if (info?.isFile()) versions.set(src, `v=${Math.round(info.mtimeMs * 1000)}-${info.size}`);
     }),
   );
