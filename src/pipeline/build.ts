@@ -24,7 +24,7 @@ import {
 } from '../template/index.ts';
 import { layOutPages, type LaidOutPage } from './lay-out-pages.ts';
 import { processArticle, type ProcessedArticle } from './process-articles.ts';
-import { writeAtomically } from './write-outputs.ts';
+import { writeAtomically, type FileData } from './write-outputs.ts';
 
 export interface BuildOptions {
   outDir: string;
@@ -56,7 +56,7 @@ export interface BuildOptions {
 export interface BuildCache {
   pages: Map<string, LaidOutPage>;
   /** the files the last build wrote: their bytes and what the file system said right after */
-  written: Map<string, { data: Uint8Array; size: number; mtimeMs: number; ino: number }>;
+  written: Map<string, { data: FileData; size: number; mtimeMs: number; ino: number }>;
 }
 
 export function createBuildCache(): BuildCache {
@@ -64,7 +64,7 @@ export function createBuildCache(): BuildCache {
 }
 
 /** The file on disk is still the one this cache wrote, with these very bytes (unchanged since). */
-function stillWritten(cache: BuildCache | undefined, file: { path: string; data: Uint8Array }): boolean {
+function stillWritten(cache: BuildCache | undefined, file: { path: string; data: FileData }): boolean {
   const before = cache?.written.get(path.resolve(file.path));
   if (!before || before.data !== file.data) return false;
   try {
@@ -235,7 +235,7 @@ async function runBuild(input: string, options: BuildOptions, session: BrowserSe
   const marks = options.bleed || options.cropMarks ? { bleedMm: options.bleed ?? 0, cropMarks: options.cropMarks ?? false } : undefined;
   const editionPages = editionPagesFor(edition, processed, pagePdfs, layouts);
   const outputs: BuildOutput[] = [];
-  const files: { path: string; data: Uint8Array }[] = [];
+  const files: { path: string; data: FileData }[] = [];
   // pages whose PDF did not change since an earlier build in this process are not processed again
   const done = await postprocessEdition(editionPages, meta, (p) => ({ ...meta, title: `${meta.title} 第${p.label}版` }), { marks });
   for (const [i, p] of editionPages.entries()) {
@@ -244,7 +244,7 @@ async function runBuild(input: string, options: BuildOptions, session: BrowserSe
     outputs.push({ path: file, kind: 'page', page: p.label });
   }
   const editionFile = path.join(options.outDir, 'edition.pdf');
-  files.push({ path: editionFile, data: done.edition });
+  files.push({ path: editionFile, data: done.editionParts });
   outputs.push({ path: editionFile, kind: 'edition', page: null });
   phase('postprocess');
   // a rebuild writes again only the files whose bytes changed (a page from the cache is the same

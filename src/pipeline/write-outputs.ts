@@ -10,7 +10,7 @@
  * until the renames are done, then acted on.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync, writevSync } from 'node:fs';
 import path from 'node:path';
 
 export const LOCK_NAME = '.banmian.lock';
@@ -30,7 +30,10 @@ function removePending() {
   locks.clear();
 }
 
-export function writeAtomically(files: { path: string; data: Uint8Array | string }[]): void {
+/** A file's bytes: text, bytes, or bytes in pieces (written in order with writev, never joined). */
+export type FileData = Uint8Array | string | readonly Uint8Array[];
+
+export function writeAtomically(files: { path: string; data: FileData }[]): void {
   if (!hooked) {
     hooked = true;
     process.on('exit', removePending);
@@ -52,7 +55,8 @@ export function writeAtomically(files: { path: string; data: Uint8Array | string
     for (const f of files) {
       const temp = path.join(path.dirname(f.path), `.${path.basename(f.path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
       pending.add(temp);
-      writeFileSync(temp, f.data);
+      if (typeof f.data === 'string' || f.data instanceof Uint8Array) writeFileSync(temp, f.data);
+      else writeParts(temp, f.data);
       temps.push({ temp, final: f.path });
     }
     for (const { temp, final } of temps) {
@@ -72,6 +76,26 @@ export function writeAtomically(files: { path: string; data: Uint8Array | string
     // Nobody else listens: act on the held signal the way Node would have.
     const signal = held[0];
     if (signal && process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  }
+}
+
+/** Write `parts` one after the other into a new file (one writev call, more if the system takes fewer bytes). */
+function writeParts(file: string, parts: readonly Uint8Array[]): void {
+  const fd = openSync(file, 'w');
+  try {
+    let rest = parts.filter((p) => p.length > 0);
+    while (rest.length) {
+      // (at most 1024 pieces per call: IOV_MAX)
+      let written = writevSync(fd, rest.slice(0, 1024));
+      if (written <= 0) throw new Error(`${file}: nothing written`);
+      while (rest.length && written >= rest[0]!.length) {
+        written -= rest[0]!.length;
+        rest = rest.slice(1);
+      }
+      if (written > 0) rest = [rest[0]!.subarray(written), ...rest.slice(1)];
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -22,6 +22,7 @@ import { ObjectCopier } from './copy-objects.ts';
 import { clearParsePool, loadPooled, returnToPool } from './parse-pool.ts';
 import { setOutline, type OutlineEntry } from './outline.ts';
 import { setPageLabels } from './page-labels.ts';
+import { joinParts } from './write-pdf.ts';
 import { addPrintMarks, type PrintMarksOptions } from './print-marks.ts';
 
 export type { PdfMetadata } from './metadata.ts';
@@ -85,7 +86,7 @@ export async function mergeEdition(pages: EditionPage[], meta: PdfMetadata, opti
   if (options.marks || pages.length === 0) return mergeEditionReference(pages, meta, options);
   const blocks: Block[] = [];
   for (const page of pages) blocks.push(makeBlock(await load(page.pdf), page.pdf.length));
-  return writeEdition(blocks, (doc, refs) => finish(doc, pages, meta, options, refs), false);
+  return joinParts(await writeEdition(blocks, (doc, refs) => finish(doc, pages, meta, options, refs), false));
 }
 
 /**
@@ -146,7 +147,8 @@ function hashPage(pdf: Uint8Array): string {
 const finished = new Map<string, Uint8Array>();
 const parsed = new Map<string, PDFDocument>();
 const blocks = new Map<string, Block>();
-const editions = new Map<string, Uint8Array>();
+/** editions, as pieces of their files (writeEdition) */
+const editions = new Map<string, Uint8Array[]>();
 const MAX_FINISHED = 64;
 const MAX_PARSED = 32;
 /** each a page's copied objects, written (about the size of the page PDF); at least the pages of the edition and 16 more */
@@ -186,7 +188,10 @@ export const postprocessTimings = { keys: 0, edition: 0, parse: 0, copy: 0, writ
 export interface PostprocessedEdition {
   /** each page's file, in the order of the pages */
   pages: Uint8Array[];
-  edition: Uint8Array;
+  /** the edition file (joined from editionParts when first asked for) */
+  readonly edition: Uint8Array;
+  /** the edition file in pieces, in order: writeAtomically writes them without joining them */
+  editionParts: Uint8Array[];
   /** pages finished anew (the others came from the cache) */
   finishedPages: number;
 }
@@ -273,7 +278,7 @@ export async function postprocessEdition(
       }
       sources.push(doc);
     }
-    edition = remember(editions, editionKey, await mergeLoaded(pages, sources, meta, options), MAX_EDITIONS);
+    edition = remember(editions, editionKey, [await mergeLoaded(pages, sources, meta, options)], MAX_EDITIONS);
   }
   lap('edition');
   for (const i of todo) {
@@ -284,7 +289,16 @@ export async function postprocessEdition(
     if (!options.marks) returnToPool(doc);
   }
   lap('pages');
-  return { pages: files as Uint8Array[], edition, finishedPages: todo.length };
+  const parts = edition;
+  let joined: Uint8Array | undefined;
+  return {
+    pages: files as Uint8Array[],
+    get edition() {
+      return (joined ??= joinParts(parts));
+    },
+    editionParts: parts,
+    finishedPages: todo.length,
+  };
 }
 
 async function mergeLoaded(pages: EditionPage[], sources: PDFDocument[], meta: PdfMetadata, options: FinishOptions): Promise<Uint8Array> {

@@ -145,3 +145,15 @@ export function trailerAfterXref(context: PDFContext, xrefOffset: number): { siz
     },
   };
 }
+
+/** A file written in pieces (writeEdition), as one array. */
+export function joinParts(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

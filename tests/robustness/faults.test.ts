@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { build } from '../../src/pipeline/index.ts';
-import { LOCK_NAME, lockFolder } from '../../src/pipeline/write-outputs.ts';
+import { LOCK_NAME, lockFolder, writeAtomically } from '../../src/pipeline/write-outputs.ts';
 import { BrowserSession } from '../../src/print/index.ts';
 import { BIN, descendants, group, pdfText, previousOutputs, processes, ROOT, runCli, scratch, snapshot, waitFor } from './helpers.ts';
 
@@ -125,6 +125,16 @@ describe('faults', () => {
     expect(page).toContain(`${paper}头条新闻`);
     expect(edition).toContain(`${paper}头条新闻`); // same build as the page
     for (const f of ['page-01.pdf', 'edition.pdf']) expect(readFileSync(path.join(out, f)).subarray(-6).toString('latin1')).toMatch(/%%EOF/);
+  });
+
+  it('a file given in pieces (the edition) is written as the pieces one after the other, empty ones and more than one writev takes included', () => {
+    const out = scratch('pieces');
+    const pieces = Array.from({ length: 2500 }, (_, i) => Uint8Array.from({ length: i % 7 }, (_, k) => (i * 7 + k) % 251));
+    writeAtomically([{ path: path.join(out, 'edition.pdf'), data: pieces }]);
+    const expected = Buffer.concat(pieces);
+    expect(expected.length).toBeGreaterThan(5000);
+    expect(readFileSync(path.join(out, 'edition.pdf')).equals(expected)).toBe(true);
+    expect(readdirSync(out)).toEqual(['edition.pdf']);
   });
 
   it('the write lock makes a second writer wait, and a lock left by a dead process is taken over', async () => {
