@@ -188,25 +188,32 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
     // fonts, and lay out with the engine the tab compiled before (a tab that swaps has one).
     const swapped = await page.evaluate(
       async (body: string, title: string, key: string | null, options: unknown) => {
+        const marks = [performance.now()];
         document.body.innerHTML = body;
+        marks.push(performance.now());
         const decode = document.createElement('textarea');
         decode.innerHTML = title;
         document.title = decode.value;
         void document.body.offsetHeight; // style and lay out now, so the fonts the text needs start loading
+        marks.push(performance.now());
         if (![...document.images].every((img) => img.complete)) return { complete: false };
         await document.fonts.ready;
+        marks.push(performance.now());
         const g = globalThis as unknown as { __banmianKey?: string; __banmian?: { layout(o: unknown): unknown } };
         if (key === null || g.__banmianKey !== key || !g.__banmian) return { complete: true };
         const t = performance.now();
         const report = g.__banmian.layout(options);
+        marks.push(performance.now());
         await document.fonts.ready;
-        return { complete: true, report, ms: performance.now() - t };
+        marks.push(performance.now());
+        return { complete: true, report, ms: performance.now() - t, marks: marks.map((m) => Math.round(m - marks[0]!)) };
       },
       await versionPictures(parts.body, job.routes),
       parts.title,
       engine ?? null,
-      (job.layout?.options ?? null) as never,
+      (job.layout ? layoutOptions(job) : null) as never,
     );
+    if ('marks' in swapped) D(`in the page, ms from the start: body set ${swapped.marks![1]}, styled and laid out ${swapped.marks![2]}, fonts ${swapped.marks![3]}, engine ${swapped.marks![4]}, fonts again ${swapped.marks![5]}`);
     if ('report' in swapped) {
       layout = swapped.report as R;
       layoutMs = swapped.ms ?? 0;
@@ -243,7 +250,7 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
       const report = (globalThis as unknown as { __banmian: { layout(o: unknown): unknown } }).__banmian.layout(options);
       await document.fonts.ready;
       return report;
-    }, job.layout.options as never)) as R;
+    }, layoutOptions(job) as never)) as R;
     layoutMs = performance.now() - t;
   } else if (!job.layout) {
     await page.evaluate(() => document.fonts.ready);
@@ -259,6 +266,16 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
     D('shot');
     if (shot) job.picture.onPicture(shot.jpeg, shot.size, shot.part);
     picture = performance.now() - tp;
+    // what the layout left for after the picture (the proof's positions): part of its report
+    if (layout && typeof layout === 'object') {
+      const later = await page.evaluate(() => {
+        const g = (globalThis as unknown as { __banmian?: { later?: () => object } }).__banmian;
+        const read = g?.later;
+        if (g) g.later = undefined;
+        return read ? read() : null;
+      });
+      if (later) Object.assign(layout, later);
+    }
   }
   // The checks go with the print: Chromium's renderer lays out and paints for print first, and the
   // checks run there while another process (the print compositor) writes the PDF. Nothing changes the
@@ -310,6 +327,15 @@ async function printToPdf(page: Page, outline: boolean, timeout: number): Promis
     'printing to PDF',
   );
   return new Uint8Array(Buffer.from(data, 'base64'));
+}
+
+/**
+ * The layout's options, with __later when the job takes a picture: the layout may then leave what the
+ * picture does not need (the proof's positions) to globalThis.__banmian.later(), called after the picture.
+ */
+function layoutOptions(job: PrintJob): unknown {
+  const options = job.layout!.options;
+  return job.picture && options && typeof options === 'object' ? { ...options, __later: true } : options;
 }
 
 /** The key a tab keeps with the engine it compiled (the engine source is the same for a whole run). */
@@ -375,7 +401,7 @@ function takePicture(session: BrowserSession, page: Page, scale: number, since: 
     const part: PicturePart = { blocks };
     if (since) {
       const changed = changedArea(since, blocks);
-      if (process.env.BANMIAN_DEBUG) console.error(`[banmian] picture: ${typeof changed === 'string' ? changed : JSON.stringify(changed)} of ${Math.round(blocks.width)}x${Math.round(blocks.height)}`);
+      if (process.env.BANMIAN_DEBUG) console.error(`[banmian] picture: ${typeof changed === 'string' ? changed : JSON.stringify(changed)} of ${Math.round(blocks.width)}x${Math.round(blocks.height)} @${Math.round(performance.now())}`);
       if (changed === 'none') return undefined;
       if (changed !== 'all') part.clip = snapToPixels(changed, scale, blocks);
     }

@@ -8,6 +8,11 @@
  *
  * Kept as plain JavaScript source (no bundling): it is appended to the engine
  * source and evaluated through the DevTools protocol like the engine.
+ *
+ * When the print job takes a picture first (the preview), the layout is
+ * called with options.__later: the positions are then read by
+ * globalThis.__banmian.later() after the picture (print-page.ts), so that
+ * the screen does not wait for them (20-30 ms on a broadsheet page).
  */
 export interface Rect {
   x: number;
@@ -74,6 +79,15 @@ export const COLLECT_POSITIONS_SOURCE = String.raw`
   };
   g.layout = (options) => {
     const report = engineLayout(options) || {};
+    g.later = undefined;
+    if (options.__later) {
+      g.later = () => ({ positions: positions(options) });
+      return report;
+    }
+    report.positions = positions(options);
+    return report;
+  };
+  const positions = (options) => {
     const extra = options.__positions || { needles: [], limit: options.pageHeightPx - options.marginBottomPx };
     const elements = [];
     for (const el of document.querySelectorAll('[data-source-line]')) {
@@ -113,11 +127,10 @@ export const COLLECT_POSITIONS_SOURCE = String.raw`
       }
       needles.push({ id: n.id, rects });
     }
-    report.positions = {
+    return {
       page: { width: document.documentElement.scrollWidth, height: options.pageHeightPx },
       limit: extra.limit, elements, modules, needles,
     };
-    return report;
   };
 })();
 `;
