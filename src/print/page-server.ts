@@ -5,7 +5,7 @@
  * exfiltration through CSS url() — are refused and recorded.
  */
 import { readFileSync, realpathSync } from 'node:fs';
-import { readFile, realpath } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CDPSession, Protocol } from 'puppeteer-core';
 
@@ -162,7 +162,7 @@ async function resolve(url: string, routes: Routes): Promise<{ type: string; dat
       }
       return { type, data, bundledFont: true };
     }
-    const realFile = await realPathInside(dir, file);
+    const realFile = realPathInside(dir, file);
     return realFile === undefined ? undefined : { type, data: await readFile(realFile) };
   }
   return undefined;
@@ -170,11 +170,16 @@ async function resolve(url: string, routes: Routes): Promise<{ type: string; dat
 
 /**
  * `file` with symlinks resolved, when it lies inside `dir` (symlinks resolved too): a link inside the
- * folder must not lead out of it. Undefined when it is outside or does not exist.
+ * folder must not lead out of it. Undefined when it is outside or does not exist. Synchronous: a
+ * thread-pool turn for each call costs more than the call (see the fonts above).
  */
-export async function realPathInside(dir: string, file: string): Promise<string | undefined> {
-  const real = await Promise.all([realpath(file), realpath(dir)]).catch(() => undefined);
-  if (!real) return undefined;
+export function realPathInside(dir: string, file: string): string | undefined {
+  let real: [string, string];
+  try {
+    real = [realpathSync.native(file), realpathSync.native(dir)];
+  } catch {
+    return undefined;
+  }
   const rel = path.relative(real[1], real[0]);
   return rel.startsWith('..') || path.isAbsolute(rel) ? undefined : real[0];
 }

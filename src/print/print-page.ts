@@ -4,7 +4,7 @@
  * bytes and the layout report; writing files is the pipeline's business.
  */
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { CDPSession, Page } from 'puppeteer-core';
 import { diagnostic, type Diagnostic } from '../diagnostics/index.ts';
@@ -208,7 +208,7 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
         marks.push(performance.now());
         return { complete: true, report, ms: performance.now() - t, marks: marks.map((m) => Math.round(m - marks[0]!)) };
       },
-      await versionPictures(parts.body, job.routes),
+      versionPictures(parts.body, job.routes),
       parts.title,
       engine ?? null,
       (job.layout ? layoutOptions(job) : null) as never,
@@ -233,7 +233,7 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
     // the pictures at addresses that name their version here too, as in a swapped body: a page's
     // markup then stays the same from its first load on (the preview compares it block by block)
     const html = job.routes.documents[job.path];
-    if (html !== undefined) served.routes = { ...job.routes, documents: { ...job.routes.documents, [job.path]: await versionPictures(html, job.routes) } };
+    if (html !== undefined) served.routes = { ...job.routes, documents: { ...job.routes.documents, [job.path]: versionPictures(html, job.routes) } };
     await page.goto(ORIGIN + job.path, { waitUntil: 'load', timeout });
   }
   D('loaded');
@@ -356,28 +356,32 @@ function engineKey(source: string): string {
  * which now has a new address. A file that cannot be found gets an address of its own (it fails to load
  * and is reported as before).
  */
-async function versionPictures(body: string, routes: Routes): Promise<string> {
+function versionPictures(body: string, routes: Routes): string {
   const sources = new Set<string>();
   for (const m of body.matchAll(/\ssrc="(\/[^"?#]*)"/g)) sources.add(m[1]!);
   const versions = new Map<string, string>();
-  await Promise.all(
-    [...sources].map(async (src) => {
-      let pathname: string;
-      try {
-        pathname = decodeURIComponent(src);
-      } catch {
-        return;
-      }
-      const root = Object.entries(routes.roots).find(([prefix]) => pathname.startsWith(prefix));
-      if (!root) return;
-      // only a file the page server would serve: inside its folder, symlinks resolved (nothing is
-      // learnt, not even the size or date, of a file outside it: its address stays without a version)
-      const real = await realPathInside(root[1], path.resolve(root[1], '.' + path.sep + pathname.slice(root[0].length)));
-      if (real === undefined) return;
-      const info = await stat(real).catch(() => undefined);
-      if (info?.isFile()) versions.set(src, `v=${Math.round(info.mtimeMs * 1000)}-${info.size}`);
-    }),
-  );
+  // (synchronous: a few pictures; a thread-pool turn for each file call cost more than the calls)
+  for (const src of sources) {
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(src);
+    } catch {
+      continue;
+    }
+    const root = Object.entries(routes.roots).find(([prefix]) => pathname.startsWith(prefix));
+    if (!root) continue;
+    // only a file the page server would serve: inside its folder, symlinks resolved (nothing is
+    // learnt, not even the size or date, of a file outside it: its address stays without a version)
+    const real = realPathInside(root[1], path.resolve(root[1], '.' + path.sep + pathname.slice(root[0].length)));
+    if (real === undefined) continue;
+    let info: Stats;
+    try {
+      info = statSync(real);
+    } catch {
+      continue;
+    }
+    if (info.isFile()) versions.set(src, `v=${Math.round(info.mtimeMs * 1000)}-${info.size}`);
+  }
   return body.replace(/(\ssrc=")(\/[^"?#]*)"/g, (_, attr: string, src: string) => `${attr}${src}?${versions.get(src) ?? `swap=${++swaps}`}"`);
 }
 
