@@ -78,6 +78,41 @@ const tabSessions = new WeakMap<Page, CDPSession>();
 let swaps = 0;
 /** The head (up to <body>, without <title>) of the page a tab printed last, when it printed well. */
 const tabHeads = new WeakMap<Page, string>();
+/** For tests: swapped bodies sent whole, sent as what changed, and sent whole again because the tab had lost its body. */
+export const bodySwaps = { whole: 0, changed: 0, lost: 0 };
+
+/**
+ * The body each tab was given by its last swap, and that swap's id: the page keeps both, as
+ * globalThis.__banmianBody, and takes a change only to the body of that id.
+ */
+const tabBodies = new WeakMap<Page, { id: string; body: string }>();
+let bodyIds = 0;
+
+/** A body for the page: whole, or as what changed in the body of swap `of` (its first `head` and last `tail` code units kept, `insert` between them). */
+export type BodyChange = { body: string } | { head: number; tail: number; insert: string; of: string };
+
+/**
+ * The body as a change of `before` (what the tab has): a rebuild after a correction sends a few hundred
+ * characters, not the page's 30 K (JSON-encoding non-ASCII text on the way to the page cost 5-10 ms). The
+ * cut never splits a surrogate pair (the protocol's JSON would turn half a pair into U+FFFD).
+ */
+export function bodyChange(last: { id: string; body: string } | undefined, after: string): BodyChange {
+  if (last === undefined) return { body: after };
+  const before = last.body;
+  const most = Math.min(before.length, after.length);
+  let head = 0;
+  while (head < most && before.charCodeAt(head) === after.charCodeAt(head)) head++;
+  if (head > 0 && isHighSurrogate(before.charCodeAt(head - 1))) head--;
+  let tail = 0;
+  while (tail < most - head && before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)) tail++;
+  if (tail > 0 && isLowSurrogate(before.charCodeAt(before.length - tail))) tail--;
+  const insert = after.slice(head, after.length - tail);
+  // (worth it only when most of the body stays)
+  return insert.length * 2 > after.length ? { body: after } : { head, tail, insert, of: last.id };
+}
+
+const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
+const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
 
 /** A document split at its <body> tag; undefined when it has none. */
 function splitAtBody(html: string | undefined): { headKey: string; title: string; body: string } | undefined {
@@ -174,6 +209,8 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
   const D = (m: string) => process.env.BANMIAN_DEBUG && console.error(`[banmian ${job.path}] ${Math.round(performance.now() - t0)} ${m} @${Math.round(performance.now())}`);
   const previous = tabHeads.get(page);
   tabHeads.delete(page); // set again once this page has printed
+  const lastBody = tabBodies.get(page);
+  tabBodies.delete(page); // set again by a swap that succeeds
   const engine = job.layout && engineKey(job.layout.source);
   let layout: R | undefined;
   let laidOut = false;
@@ -186,10 +223,19 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
     D('swap body');
     // One round trip when the pictures are ready at once (the usual rebuild): swap, wait for the
     // fonts, and lay out with the engine the tab compiled before (a tab that swaps has one).
-    const swapped = await page.evaluate(
-      async (body: string, title: string, key: string | null, options: unknown) => {
+    const body = versionPictures(parts.body, job.routes);
+    const swap = (change: BodyChange) => page.evaluate(
+      async (change: BodyChange, id: string, title: string, key: string | null, options: unknown) => {
         const marks = [performance.now()];
+        const g = globalThis as unknown as { __banmianKey?: string; __banmian?: { layout(o: unknown): unknown }; __banmianBody?: { id: string; body: string } };
+        const old = g.__banmianBody;
+        g.__banmianBody = undefined;
+        let body: string;
+        if ('body' in change) body = change.body;
+        else if (old?.id === change.of) body = old.body.slice(0, change.head) + change.insert + old.body.slice(old.body.length - change.tail);
+        else return { stale: true as const };
         document.body.innerHTML = body;
+        g.__banmianBody = { id, body };
         marks.push(performance.now());
         const decode = document.createElement('textarea');
         decode.innerHTML = title;
@@ -199,7 +245,6 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
         if (![...document.images].every((img) => img.complete)) return { complete: false };
         await document.fonts.ready;
         marks.push(performance.now());
-        const g = globalThis as unknown as { __banmianKey?: string; __banmian?: { layout(o: unknown): unknown } };
         if (key === null || g.__banmianKey !== key || !g.__banmian) return { complete: true };
         const t = performance.now();
         const report = g.__banmian.layout(options);
@@ -208,11 +253,26 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
         marks.push(performance.now());
         return { complete: true, report, ms: performance.now() - t, marks: marks.map((m) => Math.round(m - marks[0]!)) };
       },
-      versionPictures(parts.body, job.routes),
+      change,
+      id,
       parts.title,
       engine ?? null,
       (job.layout ? layoutOptions(job) : null) as never,
     );
+    // the tab is given what changed in its body since its last swap; a tab that lost it (it never
+    // had it, or something else ran there) gets the whole body
+    const id = `${process.pid}.${++bodyIds}`;
+    const change = bodyChange(lastBody, body);
+    D(`body: ${'body' in change ? 'whole' : `${change.insert.length} characters changed of ${body.length}`}`);
+    bodySwaps['body' in change ? 'whole' : 'changed']++;
+    let swapped = await swap(change);
+    if ('stale' in swapped) {
+      D('the tab had lost its body: sent whole');
+      bodySwaps.lost++;
+      swapped = await swap({ body });
+    }
+    if ('stale' in swapped) throw new Error(`${job.path}: the page did not take its body`);
+    tabBodies.set(page, { id, body });
     if ('marks' in swapped) D(`in the page, ms from the start: body set ${swapped.marks![1]}, styled and laid out ${swapped.marks![2]}, fonts ${swapped.marks![3]}, engine ${swapped.marks![4]}, fonts again ${swapped.marks![5]}`);
     if ('report' in swapped) {
       layout = swapped.report as R;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { build, printRoutes } from '../../src/pipeline/index.ts';
-import { BrowserSession, printPage } from '../../src/print/index.ts';
+import { bodySwaps, BrowserSession, printPage } from '../../src/print/index.ts';
 import { loadTemplate, type Template } from '../../src/template/index.ts';
 import { scratchIn } from '../helpers/scratch.ts';
 
@@ -91,6 +91,37 @@ describe('tab reuse', () => {
     const blocked = second.requests.blocked.join('\n');
     expect(blocked).toContain('example.com/track.png');
     expect(blocked).toContain('/etc/passwd');
+  });
+
+  it('a swap sends the tab only what changed in its body, and the whole body when the tab lost the one it had', async () => {
+    const dir = scratch('swap-change');
+    mkdirSync(path.join(dir, 'm'), { recursive: true });
+    const routes = printRoutes(path.join(dir, 'm'), (await loadTemplate('broadsheet')) as Template);
+    const head = `<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8"><title>T</title><link rel="stylesheet" href="/fonts/fonts.css"></head>`;
+    const filler = '版面日报的正文在这里，'.repeat(60);
+    const pageWith = (words: string) => ({ path: '/page/1.html', routes: { ...routes, documents: { '/page/1.html': `${head}<body><div class="bm-page"><p style="font-family:'Noto Serif SC'">${filler}${words}${filler}</p></div></body></html>` } }, timeout: 30_000 });
+    const textOf = (pdf: Uint8Array, name: string) => {
+      const file = path.join(dir, name);
+      writeFileSync(file, pdf);
+      return execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' }).replace(/\s+/g, '');
+    };
+    await printPage(session, pageWith('初稿甲'));
+    await printPage(session, pageWith('初稿乙')); // a swap: the whole body (the tab had none from a swap)
+    const before = { ...bodySwaps };
+    const changed = await printPage(session, pageWith('改稿丙'));
+    expect(bodySwaps.changed).toBe(before.changed + 1);
+    expect(bodySwaps.whole).toBe(before.whole);
+    expect(textOf(changed.pdf, 'changed.pdf')).toContain(`${filler}改稿丙${filler}`.replace(/\s+/g, ''));
+
+    // the tab no longer holds the body of that swap (as if something else had run there): it must not
+    // take a change to it, but the whole body
+    const tabs = await (await session.get()).pages();
+    for (const tab of tabs) await tab.evaluate(() => ((globalThis as unknown as { __banmianBody?: unknown }).__banmianBody = { id: 'other', body: '' }));
+    const lost = await printPage(session, pageWith('三稿丁'));
+    expect(bodySwaps.lost).toBe(before.lost + 1);
+    const text = textOf(lost.pdf, 'lost.pdf');
+    expect(text).toContain(`${filler}三稿丁${filler}`.replace(/\s+/g, ''));
+    expect(text).not.toContain('改稿丙');
   });
 
   it('a swapped body whose text needs a font the tab has not loaded is measured in that font, not a fallback', async () => {
