@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { CDPSession, Page } from 'puppeteer-core';
 import { diagnostic, type Diagnostic } from '../diagnostics/index.ts';
 import type { BrowserSession } from './browser.ts';
+import { printedPdfBytes } from './spawn-chrome.ts';
 import { trace } from './trace.ts';
 import { ORIGIN, realPathInside, serveRequests, type Routes, type ServedJob, type ServedLog } from './page-server.ts';
 
@@ -386,7 +387,7 @@ async function printToPdf(page: Page, outline: boolean, timeout: number): Promis
     timeout,
     'printing to PDF',
   );
-  return new Uint8Array(Buffer.from(data, 'base64'));
+  return printedPdfBytes(data);
 }
 
 /**

@@ -87,12 +87,42 @@ export function spawnChrome(executable: string, args: string[]): { proc: ChildPr
   return { proc, transport, exited };
 }
 
+/**
+ * PDFs taken out of Page.printToPDF's answers on their way in (see PipeTransport): the answer's data is
+ * then a token, and the PDF's bytes are here under it until printPdfBytes takes them.
+ */
+const printedPdfs = new Map<string, Uint8Array>();
+/** For tests: printed PDFs the pipe set aside as bytes since the process started. */
+export const pipeStats = { pdfsSetAside: 0 };
+let pdfTokens = 0;
+const TOKEN_PREFIX = 'banmian-pdf:';
+
+/**
+ * The bytes of a Page.printToPDF answer's `data`: the PDF the pipe set aside under that token, or the
+ * base64 itself decoded (a browser reached another way).
+ */
+export function printedPdfBytes(data: string): Uint8Array {
+  if (data.startsWith(TOKEN_PREFIX)) {
+    const bytes = printedPdfs.get(data);
+    printedPdfs.delete(data);
+    if (!bytes) throw new Error('the printed PDF was taken twice');
+    return bytes;
+  }
+  return new Uint8Array(Buffer.from(data, 'base64'));
+}
+
+const DATA = Buffer.from('"result":{"data":"');
+const BACKSLASH = 0x5c;
+const QUOTE = 0x22;
+
 /** The DevTools protocol over Chromium's pipe: JSON messages, each ended by a NUL byte. */
 export class PipeTransport implements ConnectionTransport {
   onmessage?: (message: string) => void;
   onclose?: () => void;
   private pending: Buffer[] = [];
   private closed = false;
+  /** ids of Page.printToPDF calls not answered yet: their PDFs skip the JSON (see answer) */
+  private printing = new Set<string>();
 
   constructor(
     private readonly writable: Writable,
@@ -106,6 +136,11 @@ export class PipeTransport implements ConnectionTransport {
 
   send(message: string): void {
     if (this.closed) return;
+    if (message.includes('"method":"Page.printToPDF"') && message.includes('"transferMode":"ReturnAsBase64"')) {
+      this.printing.add(String((JSON.parse(message) as { id: number }).id));
+      // (an answer that was an error leaves its id here: the oldest go)
+      for (const old of this.printing) if (this.printing.size > 32) this.printing.delete(old);
+    }
     this.writable.write(message);
     this.writable.write('\0');
   }
@@ -119,12 +154,35 @@ export class PipeTransport implements ConnectionTransport {
     let start = 0;
     for (let end = chunk.indexOf(0); end !== -1; end = chunk.indexOf(0, start)) {
       // whole bytes first, then text: a character may be split between two chunks
-      const message = Buffer.concat([...this.pending, chunk.subarray(start, end)]).toString('utf8');
+      const bytes = this.pending.length ? Buffer.concat([...this.pending, chunk.subarray(start, end)]) : chunk.subarray(start, end);
       this.pending = [];
       start = end + 1;
-      this.onmessage?.(message);
+      this.onmessage?.(this.answer(bytes));
     }
     if (start < chunk.length) this.pending.push(chunk.subarray(start));
+  }
+
+  /**
+   * A message as text. A printed PDF (a megabyte or more as base64) is set aside as bytes and its answer
+   * passed on with a token for `data`: decoding it as UTF-8, parsing it as JSON and only then from base64
+   * took 10-20 ms of the event loop per page.
+   */
+  private answer(bytes: Buffer): string {
+    if (this.printing.size === 0 || bytes.length < 4096) return bytes.toString('utf8');
+    const id = /^\{"id":(\d+),/.exec(bytes.subarray(0, 32).toString('latin1'))?.[1];
+    if (id === undefined || !this.printing.delete(id)) return bytes.toString('utf8');
+    const from = bytes.indexOf(DATA);
+    if (from < 0 || from > 64) return bytes.toString('utf8');
+    const start = from + DATA.length;
+    const end = bytes.indexOf(QUOTE, start);
+    // base64 has no escapes; anything else goes the ordinary way
+    if (end < 0 || bytes.subarray(start, end).includes(BACKSLASH)) return bytes.toString('utf8');
+    const token = `${TOKEN_PREFIX}${++pdfTokens}`;
+    printedPdfs.set(token, new Uint8Array(Buffer.from(bytes.subarray(start, end).toString('latin1'), 'base64')));
+    pipeStats.pdfsSetAside++;
+    // (a print that timed out never takes its PDF: the oldest go)
+    for (const old of printedPdfs.keys()) if (printedPdfs.size > 16) printedPdfs.delete(old);
+    return bytes.subarray(0, start).toString('latin1') + token + bytes.subarray(end).toString('utf8');
   }
 
   private end(): void {

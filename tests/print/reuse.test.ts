@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { build, printRoutes } from '../../src/pipeline/index.ts';
 import { bodySwaps, BrowserSession, printPage } from '../../src/print/index.ts';
+import { pipeStats } from '../../src/print/spawn-chrome.ts';
 import { loadTemplate, type Template } from '../../src/template/index.ts';
 import { scratchIn } from '../helpers/scratch.ts';
 
@@ -108,7 +109,10 @@ describe('tab reuse', () => {
     await printPage(session, pageWith('初稿甲'));
     await printPage(session, pageWith('初稿乙')); // a swap: the whole body (the tab had none from a swap)
     const before = { ...bodySwaps };
+    const aside = pipeStats.pdfsSetAside;
     const changed = await printPage(session, pageWith('改稿丙'));
+    // the PDF came through the pipe as bytes, not as JSON (and reads right below)
+    expect(pipeStats.pdfsSetAside).toBe(aside + 1);
     expect(bodySwaps.changed).toBe(before.changed + 1);
     expect(bodySwaps.whole).toBe(before.whole);
     expect(textOf(changed.pdf, 'changed.pdf')).toContain(`${filler}改稿丙${filler}`.replace(/\s+/g, ''));
