@@ -155,9 +155,8 @@ async function resolve(url: string, routes: Routes): Promise<{ type: string; dat
       const key = `${dir}\0${file}`;
       let data = fontBytes.get(key);
       if (!data) {
-        const realFile = realpathSync(file);
-        const rel = path.relative(realpathSync(dir), realFile);
-        if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+        const realFile = realPathInside(dir, file);
+        if (realFile === undefined) return undefined;
         fontBytes.set(key, (data = readFileSync(realFile)));
       }
       return { type, data, bundledFont: true };
