@@ -14,6 +14,7 @@ import type { Typography } from '../config/index.ts';
 import remarkCjkSoftBreak from '../parse/remark-cjk-soft-break.ts';
 import remarkFrontMatterData from '../parse/remark-front-matter-data.ts';
 import remarkHeadlineFromHeading from '../parse/remark-headline-from-heading.ts';
+import remarkParseInBlocks from '../parse/remark-parse-in-blocks.ts';
 import rehypeDateline from './rehype/rehype-dateline.ts';
 import rehypeFigure from './rehype/rehype-figure.ts';
 import rehypeNewspaperBlocks from './rehype/rehype-newspaper-blocks.ts';
@@ -41,6 +42,9 @@ export function createProcessor(options: ProcessorOptions = {}) {
     .use(remarkParse)
     .use(remarkFrontmatter, ['yaml'])
     .use(remarkGfm)
+    // Block by block, each kept by its text: an edit parses again only the block it touched (after the
+    // syntax plugins, whose extensions the parser it wraps reads).
+    .use(remarkParseInBlocks)
     // Reads the `yaml` node remark-frontmatter made; everything below may read file.data.frontMatter.
     .use(remarkFrontMatterData)
     // Needs the front matter: the first `#` is the title only when front matter has none.
