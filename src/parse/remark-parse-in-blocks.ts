@@ -109,7 +109,8 @@ function moved(node: Nodes, lines: number, offset: number): Nodes {
   const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
     if (key === 'children') copy.children = (value as Nodes[]).map((child) => moved(child, lines, offset));
-    else if (key === 'position') copy.position = movedPosition(value as Position, lines, offset);
+    // (nodes made after parsing, as GFM's literal links, may have none)
+    else if (key === 'position') copy.position = value === undefined ? value : movedPosition(value as Position, lines, offset);
     else copy[key] = value !== null && typeof value === 'object' ? structuredClone(value) : value;
   }
   return copy as unknown as Nodes;

@@ -58,6 +58,8 @@ describe('remark-parse-in-blocks', () => {
       '标题\n===\n\n副题\n---\n\n正文\n\n***\n\n正文',
       '![图](img/a.png "说明")\n\n图片说明文字\n\n<span>行内</span>的 HTML',
       '段落 [链接](https://example.com) 和 https://www.example.com 自动链接\n\n[^1] 不是脚注',
+      // GFM's literal links are made after parsing, without positions
+      '---\ntitle: 生成的稿件\n---\n\n\\[\\^1\\]**中\\[\\^1\\]www\\.example\\.com中中**中\n\n中www.example.com',
       '正文 \\\n硬换行\n\n\t\n正文',
       // parsed whole: constructs that reach across blank lines
       '- 一\n\n- 二\n',
