@@ -89,7 +89,7 @@ export function spawnChrome(executable: string, args: string[]): { proc: ChildPr
 
 /**
  * PDFs taken out of Page.printToPDF's answers on their way in (see PipeTransport): the answer's data is
- * then a token, and the PDF's bytes are here under it until printPdfBytes takes them.
+ * then a token, and the PDF's bytes are here under it until printedPdfBytes takes them.
  */
 const printedPdfs = new Map<string, Uint8Array>();
 /** For tests: printed PDFs the pipe set aside as bytes since the process started. */
@@ -105,7 +105,7 @@ export function printedPdfBytes(data: string): Uint8Array {
   if (data.startsWith(TOKEN_PREFIX)) {
     const bytes = printedPdfs.get(data);
     printedPdfs.delete(data);
-    if (!bytes) throw new Error('the printed PDF was taken twice');
+    if (!bytes) throw new Error('the printed PDF is no longer held: taken already, or dropped after 16 later ones');
     return bytes;
   }
   return new Uint8Array(Buffer.from(data, 'base64'));
