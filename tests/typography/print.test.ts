@@ -117,10 +117,9 @@ describe('stress manuscript at each column width (9–28 characters)', () => {
     const bareLoose = sum((r) => r.bare.looseLines.loose) / sum((r) => r.bare.looseLines.fullLines);
     expect(bareLoose).toBeGreaterThan(0.25);
   });
-  it('typesets each column in well under a second', () => {
-    expect(runs.size).toBe(WIDTHS.length);
-    // measured 25–500 ms per column on an idle machine; the bound leaves room for a loaded CI runner
-    for (const r of runs.values()) for (const ms of r.ms) expect(ms).toBeLessThan(3000);
+  it('typesets every width (how long each column takes is for the bench to report, not for a test)', () => {
+    expect([...runs.keys()]).toEqual(WIDTHS);
+    for (const r of runs.values()) expect(r.ms.length).toBeGreaterThan(0);
   });
 });
 
