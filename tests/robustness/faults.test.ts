@@ -5,7 +5,7 @@
  * folder stay as they were; no temporary files are left.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { build } from '../../src/pipeline/index.ts';
@@ -135,6 +135,20 @@ describe('faults', () => {
     expect(expected.length).toBeGreaterThan(5000);
     expect(readFileSync(path.join(out, 'edition.pdf')).equals(expected)).toBe(true);
     expect(readdirSync(out)).toEqual(['edition.pdf']);
+  });
+
+  it('a file written over another replaces it, and the old one’s descriptor (held open so that the rename does not free it) is closed', async () => {
+    const out = scratch('over');
+    const file = path.join(out, 'edition.pdf');
+    writeAtomically([{ path: file, data: new Uint8Array(3_000_000).fill(1) }]);
+    const open = () => readdirSync('/proc/self/fd').map((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return ''; } }).filter((l) => l.startsWith(out)).length;
+    writeAtomically([{ path: file, data: new Uint8Array(2_000_000).fill(2) }]);
+    const after = readFileSync(file);
+    expect(after.length).toBe(2_000_000);
+    expect(after.every((b) => b === 2)).toBe(true);
+    expect(readdirSync(out)).toEqual(['edition.pdf']);
+    // the old file's descriptor closes in the thread pool, a moment later
+    await waitFor(() => open() === 0, 5_000, 'the old file to be closed');
   });
 
   it('the write lock makes a second writer wait, and a lock left by a dead process is taken over', async () => {
