@@ -114,6 +114,21 @@ export function printedPdfBytes(data: string): Uint8Array {
 const DATA = Buffer.from('"result":{"data":"');
 const BACKSLASH = 0x5c;
 const QUOTE = 0x22;
+/** how an answer that carries a PDF begins (Chromium writes the id first, then the result) */
+const PDF_ANSWER = /^\{"id":(\d+),"result":\{"data":"/;
+/** base64 without padding, and with (the end of the data) */
+const BASE64 = /^[A-Za-z0-9+/]*$/;
+const BASE64_END = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** A printed PDF's base64 on its way through the pipe, decoded a chunk at a time. */
+interface Streamed {
+  /** the answer's text up to its data */
+  head: string;
+  /** the data decoded so far */
+  parts: Buffer[];
+  /** base64 characters not yet decoded (less than a group of four) */
+  carry: string;
+}
 
 /** The DevTools protocol over Chromium's pipe: JSON messages, each ended by a NUL byte. */
 export class PipeTransport implements ConnectionTransport {
@@ -123,6 +138,8 @@ export class PipeTransport implements ConnectionTransport {
   private closed = false;
   /** ids of Page.printToPDF calls not answered yet: their PDFs skip the JSON (see answer) */
   private printing = new Set<string>();
+  /** a printed PDF's answer whose data is coming in */
+  private streamed: Streamed | undefined;
 
   constructor(
     private readonly writable: Writable,
@@ -152,14 +169,68 @@ export class PipeTransport implements ConnectionTransport {
 
   private receive(chunk: Buffer): void {
     let start = 0;
-    for (let end = chunk.indexOf(0); end !== -1; end = chunk.indexOf(0, start)) {
+    for (;;) {
+      if (this.streamed) {
+        start = this.stream(chunk, start);
+        if (this.streamed) return; // (the data goes on in the next chunk)
+        continue;
+      }
+      const end = chunk.indexOf(0, start);
+      if (end === -1) break;
       // whole bytes first, then text: a character may be split between two chunks
       const bytes = this.pending.length ? Buffer.concat([...this.pending, chunk.subarray(start, end)]) : chunk.subarray(start, end);
       this.pending = [];
       start = end + 1;
       this.onmessage?.(this.answer(bytes));
     }
-    if (start < chunk.length) this.pending.push(chunk.subarray(start));
+    if (start >= chunk.length) return;
+    // A message that goes on in the next chunk: when it is a printed PDF's answer, its data is
+    // decoded as it comes (see stream), not gathered first.
+    if (this.pending.length === 0 && this.printing.size > 0) {
+      const head = PDF_ANSWER.exec(chunk.toString('latin1', start, Math.min(chunk.length, start + 48)));
+      if (head && this.printing.delete(head[1]!)) {
+        this.streamed = { head: head[0], parts: [], carry: '' };
+        this.receive(chunk.subarray(start + head[0].length));
+        return;
+      }
+    }
+    this.pending.push(chunk.subarray(start));
+  }
+
+  /**
+   * A printed PDF's base64 from `start` in `chunk`, up to its closing quote: decoded a chunk at a time,
+   * four characters to three bytes. Gathering the megabyte of base64 first and making it one string cost
+   * page faults on two new megabytes (5 ms a page on the test machine). At the quote the PDF is set
+   * aside and the rest of the answer goes the ordinary way, with a token for the data. A character that
+   * is not base64 (an escape) turns the answer back into text as it came (the decoded groups encoded
+   * again: the same characters), passed on whole with its data: printedPdfBytes decodes that.
+   * Returns where the chunk goes on.
+   */
+  private stream(chunk: Buffer, start: number): number {
+    const s = this.streamed!;
+    const quote = chunk.indexOf(QUOTE, start);
+    const text = s.carry + chunk.toString('latin1', start, quote === -1 ? chunk.length : quote);
+    if (!(quote === -1 ? BASE64 : BASE64_END).test(text)) {
+      this.streamed = undefined;
+      this.pending = [Buffer.from(s.head + Buffer.concat(s.parts).toString('base64') + s.carry, 'latin1')];
+      return start;
+    }
+    const whole = quote === -1 ? text.length - (text.length % 4) : text.length;
+    if (whole > 0) s.parts.push(Buffer.from(text.slice(0, whole), 'base64'));
+    s.carry = text.slice(whole);
+    if (quote === -1) return chunk.length;
+    this.streamed = undefined;
+    const token = `${TOKEN_PREFIX}${++pdfTokens}`;
+    this.setAside(token, s.parts.length === 1 ? s.parts[0]! : Buffer.concat(s.parts));
+    this.pending = [Buffer.from(s.head + token, 'latin1')];
+    return quote;
+  }
+
+  private setAside(token: string, pdf: Uint8Array): void {
+    printedPdfs.set(token, pdf);
+    pipeStats.pdfsSetAside++;
+    // (a print that timed out never takes its PDF: the oldest go)
+    for (const old of printedPdfs.keys()) if (printedPdfs.size > 16) printedPdfs.delete(old);
   }
 
   /**
@@ -178,10 +249,7 @@ export class PipeTransport implements ConnectionTransport {
     // base64 has no escapes; anything else goes the ordinary way
     if (end < 0 || bytes.subarray(start, end).includes(BACKSLASH)) return bytes.toString('utf8');
     const token = `${TOKEN_PREFIX}${++pdfTokens}`;
-    printedPdfs.set(token, new Uint8Array(Buffer.from(bytes.subarray(start, end).toString('latin1'), 'base64')));
-    pipeStats.pdfsSetAside++;
-    // (a print that timed out never takes its PDF: the oldest go)
-    for (const old of printedPdfs.keys()) if (printedPdfs.size > 16) printedPdfs.delete(old);
+    this.setAside(token, new Uint8Array(Buffer.from(bytes.subarray(start, end).toString('latin1'), 'base64')));
     return bytes.subarray(0, start).toString('latin1') + token + bytes.subarray(end).toString('utf8');
   }
 

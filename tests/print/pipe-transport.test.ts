@@ -41,6 +41,27 @@ describe('the DevTools pipe', () => {
     expect(() => printedPdfBytes(message.result.data)).toThrow();
   });
 
+  it('decodes a PDF as it comes, however Chromium cuts its answer, and passes the messages around it on as they came', async () => {
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(20_000 + 2)]); // (padded base64)
+    const data = pdf.toString('base64');
+    expect(data.endsWith('=')).toBe(true);
+    for (const size of [1, 2, 3, 5, 7, 31, 32, 33, 4096, 65_536]) {
+      const { transport, received, answer } = pipe();
+      transport.send(JSON.stringify({ method: 'Page.printToPDF', params: { transferMode: 'ReturnAsBase64' }, id: 9, sessionId: 'S' }));
+      const before = pipeStats.pdfsSetAside;
+      const event = '{"method":"Page.frameNavigated","params":{"name":"版面"}}';
+      // an event, the answer and another event, all in one stream cut every `size` bytes
+      await answer(`${event}\0{"id":9,"result":{"data":"${data}"},"sessionId":"S"}\0${event}`, size);
+      expect(pipeStats.pdfsSetAside, `pieces of ${size}`).toBe(before + 1);
+      expect(received).toHaveLength(3);
+      expect(received[0]).toBe(event);
+      expect(received[2]).toBe(event);
+      const message = JSON.parse(received[1]!) as { id: number; result: { data: string }; sessionId: string };
+      expect(message).toMatchObject({ id: 9, sessionId: 'S' });
+      expect(Buffer.from(printedPdfBytes(message.result.data)).equals(pdf), `pieces of ${size}`).toBe(true);
+    }
+  });
+
   it('passes every other message on as it came: a screenshot, an answer to another call, a PDF with escapes, text split inside a character', async () => {
     const { transport, received, answer } = pipe();
     const image = randomBytes(200_000).toString('base64');
@@ -51,7 +72,11 @@ describe('the DevTools pipe', () => {
     await answer(screenshot);
     await answer(escaped);
     await answer(event, 7); // pieces of 7 bytes: every CJK character (3 bytes) split somewhere
-    expect(received).toEqual([screenshot, escaped, event]);
+    // a character that is not base64 far into the data, where part of it was decoded already
+    transport.send(JSON.stringify({ method: 'Page.printToPDF', params: { transferMode: 'ReturnAsBase64' }, id: 10 }));
+    const odd = `{"id":10,"result":{"data":"${image.slice(0, 150_001)}\n${image.slice(150_001)}"}}`;
+    await answer(odd, 4_099);
+    expect(received).toEqual([screenshot, escaped, event, odd]);
     // an answer to a call the pipe never saw, and data from a browser reached another way
     expect(Buffer.from(printedPdfBytes(Buffer.from('%PDF').toString('base64'))).toString()).toBe('%PDF');
   });
