@@ -217,6 +217,8 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
   let laidOut = false;
   /** ms spent in the page laying out, when the swap laid out too (the rest of that evaluate counts as load) */
   let layoutMs = 0;
+  /** the picture's blocks, when the swap read them */
+  let blocksRead: ReadBlocks | undefined;
   if (parts && previous === parts.headKey) {
     // The tab shows a page with the same head (stylesheets, fonts): swap the body only. The
     // stylesheets stay parsed and the fonts stay loaded, which saves most of a page load.
@@ -226,9 +228,14 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
     // fonts, and lay out with the engine the tab compiled before (a tab that swaps has one).
     const body = versionPictures(parts.body, job.routes);
     const swap = (change: BodyChange) => page.evaluate(
-      async (change: BodyChange, id: string, title: string, key: string | null, options: unknown) => {
+      async (change: BodyChange, id: string, title: string, key: string | null, options: unknown, wantBlocks: boolean) => {
         const marks = [performance.now()];
-        const g = globalThis as unknown as { __banmianKey?: string; __banmian?: { layout(o: unknown): unknown }; __banmianBody?: { id: string; body: string } };
+        const g = globalThis as unknown as {
+          __banmianKey?: string;
+          __banmian?: { layout(o: unknown): unknown };
+          __banmianBody?: { id: string; body: string };
+          __banmianReadBlocks?: () => unknown;
+        };
         const old = g.__banmianBody;
         g.__banmianBody = undefined;
         let body: string;
@@ -252,13 +259,17 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
         marks.push(performance.now());
         await document.fonts.ready;
         marks.push(performance.now());
-        return { complete: true, report, ms: performance.now() - t, marks: marks.map((m) => Math.round(m - marks[0]!)) };
+        const ms = performance.now() - t;
+        // the picture's blocks in the same turn (readBlocks, installed by an earlier picture of this tab)
+        const blocks = wantBlocks && g.__banmianReadBlocks ? g.__banmianReadBlocks() : undefined;
+        return { complete: true, report, ms, marks: marks.map((m) => Math.round(m - marks[0]!)), blocks };
       },
       change,
       id,
       parts.title,
       engine ?? null,
       (job.layout ? layoutOptions(job) : null) as never,
+      job.picture !== undefined,
     );
     // the tab is given what changed in its body since its last swap; a tab that lost it (it never
     // had it, or something else ran there) gets the whole body
@@ -279,6 +290,7 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
       layout = swapped.report as R;
       layoutMs = swapped.ms ?? 0;
       laidOut = true;
+      blocksRead = swapped.blocks as ReadBlocks | undefined;
     }
     let complete = swapped.complete;
     // Wait for the pictures from here: in the page, neither load events (page script is off) nor
@@ -323,7 +335,7 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
   let picture: number | undefined;
   if (job.picture) {
     const tp = performance.now();
-    const shot = await takePicture(session, page, job.picture.scale, job.picture.since);
+    const shot = await takePicture(session, page, job.picture.scale, job.picture.since, blocksRead);
     D('shot');
     if (shot) job.picture.onPicture(shot.jpeg, shot.size, shot.part);
     picture = performance.now() - tp;
@@ -460,9 +472,16 @@ const PATCH_MAX_SHARE = 0.6;
  * (the screen waits for the PDF) rather than a stalled print. Chromium's picture costs in proportion to
  * the area taken (a third of a broadsheet page's width and height: about half the time of the whole).
  */
-function takePicture(session: BrowserSession, page: Page, scale: number, since: PageBlocks | undefined): Promise<{ jpeg: Uint8Array; size: { width: number; height: number }; part: PicturePart } | undefined> {
+function takePicture(
+  session: BrowserSession,
+  page: Page,
+  scale: number,
+  since: PageBlocks | undefined,
+  read: ReadBlocks | undefined,
+): Promise<{ jpeg: Uint8Array; size: { width: number; height: number }; part: PicturePart } | undefined> {
   const run = pictureQueue.then(async () => {
-    const { box, blocks, visible } = await page.evaluate(readBlocks);
+    // read by the swap (nothing changed on the page since), or read now, installed for the swaps to come
+    const { box, blocks, visible } = read ?? ((await page.evaluate(`(globalThis.__banmianReadBlocks = ${readBlocks.toString()})()`)) as ReadBlocks);
     const part: PicturePart = { blocks };
     if (since) {
       const changed = changedArea(since, blocks);
@@ -470,7 +489,8 @@ function takePicture(session: BrowserSession, page: Page, scale: number, since: 
       if (changed === 'none') return undefined;
       if (changed !== 'all') part.clip = snapToPixels(changed, scale, blocks);
     }
-    if (!visible) await page.bringToFront();
+    // (the tab in front may have changed since the swap read the blocks: the session knows which it is)
+    if (!visible || session.frontTab() !== page) await page.bringToFront();
     session.inFront(page);
     const clip = part.clip ?? { x: 0, y: 0, width: box.width, height: box.height };
     const jpeg = await page.screenshot({ type: 'jpeg', quality: 85, clip: { x: box.x + clip.x, y: box.y + clip.y, width: clip.width, height: clip.height, scale }, captureBeyondViewport: true });
@@ -486,7 +506,13 @@ function takePicture(session: BrowserSession, page: Page, scale: number, since: 
  * child of the grid other than a module (rules), or a child of a module (headline, figure, column of
  * text); its digest covers its markup and its module's attributes (styles inherited from there).
  */
-function readBlocks(): { box: { x: number; y: number; width: number; height: number }; blocks: PageBlocks; visible: boolean } {
+interface ReadBlocks {
+  box: { x: number; y: number; width: number; height: number };
+  blocks: PageBlocks;
+  visible: boolean;
+}
+
+function readBlocks(): ReadBlocks {
   // no inner functions here: the function runs in the page as its source text
   const root = document.querySelector('.bm-page') ?? document.body;
   const r = root.getBoundingClientRect();
