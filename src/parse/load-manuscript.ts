@@ -100,11 +100,12 @@ async function loadEdition(root: string, editionFile: string): Promise<Manuscrip
         diagnostics.push(diagnostic(display, at, 'error', 'article-outside', `article "${placement.file}" is outside the manuscript folder: move it into the folder`));
         continue;
       }
-      if (!existsSync(file)) {
+      const stat = statSync(file, { throwIfNoEntry: false });
+      if (!stat) {
         diagnostics.push(diagnostic(display, at, 'error', 'article-missing', `article "${placement.file}" does not exist: check the file name (relative to ${displayPath(root) || '.'})`));
         continue;
       }
-      const text = await readManuscriptText(file, displayPath(file));
+      const text = await readManuscriptText(file, displayPath(file), stat);
       diagnostics.push(...text.diagnostics);
       if (text.text === undefined) continue;
       articles.push({ id: articleId(file, ids), path: file, display: displayPath(file), text: text.text, placement, pageIndex });

@@ -2,23 +2,53 @@
  * Read a manuscript file as text, refusing what is not UTF-8 text with a
  * message that says where the problem is and what to do.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { diagnostic, type Diagnostic } from '../diagnostics/index.ts';
 
 export type TextResult = { text: string; diagnostics: Diagnostic[] } | { text: undefined; diagnostics: Diagnostic[] };
 
-export async function readManuscriptText(path: string, displayPath: string): Promise<TextResult> {
+/**
+ * Files read before in this process, by path: what reading them gave, and the file's size, times and
+ * inode then. A rebuild (a watch, the preview) reads again only the files whose stat changed; the
+ * change time (ctime) moves with every write and cannot be set back, so a file written with its size
+ * and modification time kept is read again too. A file changed in the last RECENT_MS is always read:
+ * on a file system with coarse times (FAT, HFS+, some network shares) two saves within one tick
+ * could otherwise look the same. Bounded: the oldest go first.
+ */
+const texts = new Map<string, { version: string; result: TextResult }>();
+const MAX_TEXTS = 2000;
+const RECENT_MS = 3000;
+
+/**
+ * `stat`: the file's stat when the caller has it (undefined: read it here). Reads are synchronous:
+ * manuscripts are small, and on a busy machine each asynchronous file call waits milliseconds for a
+ * thread-pool turn.
+ */
+export async function readManuscriptText(path: string, displayPath: string, stat?: Stats): Promise<TextResult> {
+  const info = stat ?? statSync(path, { throwIfNoEntry: false });
+  const version =
+    info?.isFile() && Date.now() - Math.max(info.mtimeMs, info.ctimeMs) > RECENT_MS ? `${info.size}:${info.mtimeMs}:${info.ctimeMs}:${info.ino}:${displayPath}` : undefined;
+  const known = version === undefined ? undefined : texts.get(path);
+  if (known && known.version === version) return copy(known.result);
   let bytes: Buffer;
   try {
-    // synchronous: manuscripts are small, and on a busy machine each asynchronous
-    // file call waits milliseconds for a thread-pool turn
     bytes = readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const what = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code})`;
     return fail(displayPath, undefined, 'file-missing', `${what}; check the path`);
   }
-  return decodeManuscript(bytes, displayPath);
+  const result = decodeManuscript(bytes, displayPath);
+  if (version !== undefined) {
+    texts.delete(path);
+    texts.set(path, { version, result: copy(result) });
+    if (texts.size > MAX_TEXTS) texts.delete(texts.keys().next().value!);
+  }
+  return result;
+}
+
+function copy(result: TextResult): TextResult {
+  return { ...result, diagnostics: result.diagnostics.map((d) => ({ ...d })) } as TextResult;
 }
 
 export function decodeManuscript(bytes: Uint8Array, displayPath: string): TextResult {
