@@ -94,7 +94,7 @@ export async function layOutPages<X = unknown>(o: LayOutOptions<X>): Promise<{ p
   const edition = manuscript.edition;
   const engine = (await layoutEngineSource()) + (o.extra?.source ?? '');
   trace('layout engine bundled');
-  const templateHash = createHash('sha256').update(template.pageHtml).update(JSON.stringify(template.config)).update(engine).digest('hex');
+  const templateHash = templateHashOf(template, engine);
   const single = manuscript.editionFile === undefined;
   const specs: PageSpec[] = [...edition.pages];
   /** continuation modules waiting for their page, by 版次 */
@@ -121,12 +121,7 @@ export async function layOutPages<X = unknown>(o: LayOutOptions<X>): Promise<{ p
     }
     const html = renderPageDocument(template, { edition, spec, index, pageCount, articles });
     const extraOptions = o.extra?.options({ index, articles }) ?? {};
-    const hash = createHash('sha256')
-      .update(templateHash)
-      .update(html)
-      .update(JSON.stringify(extraOptions))
-      .update(imageHashes(html, manuscript.root))
-      .digest('hex');
+    const hash = pageHash(templateHash, html, JSON.stringify(extraOptions), imageHashes(html, manuscript.root));
     const hit = o.cache?.get(`${index}:${hash}`);
     if (hit && !o.snapshot) return { ...hit, diagnostics: [...hit.diagnostics], cached: true };
     const docPath = `/page/${index + 1}.html`;
@@ -241,10 +236,46 @@ export async function layOutPages<X = unknown>(o: LayOutOptions<X>): Promise<{ p
 }
 
 /** Pictures are part of a page's inputs: their bytes go into its hash. */
+/** The hash of the template and the engine, kept for the last ones (compared, not hashed again: the engine is ~0.3 MB). */
+let lastTemplate: { pageHtml: string; config: string; engine: string; hash: string } | undefined;
+function templateHashOf(template: Template, engine: string): string {
+  const config = JSON.stringify(template.config);
+  const l = lastTemplate;
+  if (l && l.pageHtml === template.pageHtml && l.config === config && l.engine === engine) return l.hash;
+  const hash = createHash('sha256').update(template.pageHtml).update(config).update(engine).digest('hex');
+  lastTemplate = { pageHtml: template.pageHtml, config, engine, hash };
+  return hash;
+}
+
 function imageHashes(html: string, root: string): string {
   const hash = createHash('sha256');
-  for (const [, f] of html.matchAll(/src="\/manuscript\/([^"]+)"/g)) hash.update(f!).update(imageDigest(path.join(root, ...f!.split('/').map(decodeURIComponent))));
+  for (const f of pictureFiles(html)) hash.update(f).update(imageDigest(path.join(root, ...f.split('/').map(decodeURIComponent))));
   return hash.digest('hex');
+}
+
+/**
+ * The sha256 of a page's inputs, and the pictures its HTML names, kept for the HTML last seen at each
+ * length: a rebuild's unchanged pages have the same HTML as before (compared, not hashed, again: the
+ * 16-page edition's HTML is ~0.8 MB).
+ */
+const known = new Map<number, { html: string; files: string[]; rest: string; hash: string }>();
+const MAX_KNOWN = 256;
+
+function pictureFiles(html: string): string[] {
+  const k = known.get(html.length);
+  if (k && k.html === html) return k.files;
+  return [...html.matchAll(/src="\/manuscript\/([^"]+)"/g)].map((m) => m[1]!);
+}
+
+function pageHash(templateHash: string, html: string, extra: string, images: string): string {
+  const rest = `${templateHash}\0${extra}\0${images}`;
+  const k = known.get(html.length);
+  if (k && k.rest === rest && k.html === html) return k.hash;
+  const hash = createHash('sha256').update(templateHash).update(html).update(extra).update(images).digest('hex');
+  known.delete(html.length);
+  known.set(html.length, { html, files: pictureFiles(html), rest, hash });
+  if (known.size > MAX_KNOWN) known.delete(known.keys().next().value!);
+  return hash;
 }
 
 /**

@@ -15,8 +15,12 @@ export const FONT_FACES = [
   { pkg: '@fontsource/noto-sans-sc', weights: [400, 700] },
 ] as const;
 
+const packageDirs = new Map<string, string>();
+/** The folder of a font package (resolved once: every build's print routes ask for it). */
 export function fontPackageDir(pkg: string): string {
-  return path.dirname(require.resolve(`${pkg}/package.json`));
+  let dir = packageDirs.get(pkg);
+  if (dir === undefined) packageDirs.set(pkg, (dir = path.dirname(require.resolve(`${pkg}/package.json`))));
+  return dir;
 }
 
 export function fontVersions(): { name: string; version: string }[] {
