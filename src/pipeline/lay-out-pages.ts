@@ -235,7 +235,6 @@ export async function layOutPages<X = unknown>(o: LayOutOptions<X>): Promise<{ p
   return { pages, specs };
 }
 
-/** Pictures are part of a page's inputs: their bytes go into its hash. */
 /** The hash of the template and the engine, kept for the last ones (compared, not hashed again: the engine is ~0.3 MB). */
 let lastTemplate: { pageHtml: string; config: string; engine: string; hash: string } | undefined;
 function templateHashOf(template: Template, engine: string): string {
@@ -247,6 +246,7 @@ function templateHashOf(template: Template, engine: string): string {
   return hash;
 }
 
+/** Pictures are part of a page's inputs: their bytes go into its hash. */
 function imageHashes(html: string, root: string): string {
   const hash = createHash('sha256');
   for (const f of pictureFiles(html)) hash.update(f).update(imageDigest(path.join(root, ...f.split('/').map(decodeURIComponent))));

@@ -85,10 +85,10 @@ export function writeAtomically(files: { path: string; data: FileData }[]): void
 }
 
 /**
- * A descriptor of the file a rename is about to replace, or undefined. Renamed over, a file whose last
- * link that was is freed by the rename itself, block by block (3.5 ms of an 8.5 MB edition's rename,
- * measured); held open, it is freed when the descriptor closes, in the thread pool (0.35 ms). Not on
- * Windows, where an open file cannot be renamed over.
+ * A descriptor of the file a rename is about to replace, or undefined. A file renamed over loses its
+ * last link, and the rename frees its blocks there and then (3.5 ms of an 8.5 MB edition's rename,
+ * measured); held open, it is freed when the descriptor closes, in the thread pool (the rename: 0.35
+ * ms). Not on Windows, where an open file cannot be renamed over.
  */
 function holdOpen(file: string): number | undefined {
   if (process.platform === 'win32') return undefined;

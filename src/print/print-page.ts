@@ -501,17 +501,17 @@ function takePicture(
   return bounded;
 }
 
-/**
- * In the page: the page's box and its blocks. A block is a child of the page other than the grid, a
- * child of the grid other than a module (rules), or a child of a module (headline, figure, column of
- * text); its digest covers its markup and its module's attributes (styles inherited from there).
- */
 interface ReadBlocks {
   box: { x: number; y: number; width: number; height: number };
   blocks: PageBlocks;
   visible: boolean;
 }
 
+/**
+ * In the page: the page's box and its blocks. A block is a child of the page other than the grid, a
+ * child of the grid other than a module (rules), or a child of a module (headline, figure, column of
+ * text); its digest covers its markup and its module's attributes (styles inherited from there).
+ */
 function readBlocks(): ReadBlocks {
   // no inner functions here: the function runs in the page as its source text
   const root = document.querySelector('.bm-page') ?? document.body;
