@@ -136,7 +136,7 @@ export class PipeTransport implements ConnectionTransport {
   onclose?: () => void;
   private pending: Buffer[] = [];
   private closed = false;
-  /** ids of Page.printToPDF calls not answered yet: their PDFs skip the JSON (see answer) */
+  /** ids of Page.printToPDF calls not answered yet: their PDFs skip the JSON (see stream and answer) */
   private printing = new Set<string>();
   /** a printed PDF's answer whose data is coming in */
   private streamed: Streamed | undefined;
@@ -236,7 +236,8 @@ export class PipeTransport implements ConnectionTransport {
   /**
    * A message as text. A printed PDF (a megabyte or more as base64) is set aside as bytes and its answer
    * passed on with a token for `data`: decoding it as UTF-8, parsing it as JSON and only then from base64
-   * took 10-20 ms of the event loop per page.
+   * took 10-20 ms of the event loop per page. Here go the answers stream() did not take: one that came
+   * in a single chunk, or whose beginning was cut between two chunks.
    */
   private answer(bytes: Buffer): string {
     if (this.printing.size === 0 || bytes.length < 4096) return bytes.toString('utf8');
