@@ -81,6 +81,8 @@ let swaps = 0;
 const tabHeads = new WeakMap<Page, string>();
 /** For tests: swapped bodies sent whole, sent as what changed, and sent whole again because the tab had lost its body. */
 export const bodySwaps = { whole: 0, changed: 0, lost: 0 };
+/** For tests: pages printed again because the print needed a font face the screen had not loaded. */
+export const reprints = { count: 0 };
 
 /**
  * The body each tab was given by its last swap, and that swap's id: the page keeps both, as
@@ -219,6 +221,8 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
   let layoutMs = 0;
   /** the picture's blocks, when the swap read them */
   let blocksRead: ReadBlocks | undefined;
+  /** font faces the page had loaded (or failed to load) when it was laid out: see printChecked */
+  let facesBefore = 0;
   if (parts && previous === parts.headKey) {
     // The tab shows a page with the same head (stylesheets, fonts): swap the body only. The
     // stylesheets stay parsed and the fonts stay loaded, which saves most of a page load.
@@ -257,12 +261,16 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
         const t = performance.now();
         const report = g.__banmian.layout(options);
         marks.push(performance.now());
-        await document.fonts.ready;
+        // fonts.ready would lay the page out for the screen once more (Chromium updates style and layout
+        // there), 10-15 ms the print repeats for paper anyway: waited for only while a face loads
+        if (document.fonts.status !== 'loaded') await document.fonts.ready;
         marks.push(performance.now());
         const ms = performance.now() - t;
+        let faces = 0;
+        for (const face of document.fonts) if (face.status !== 'unloaded') faces++;
         // the picture's blocks in the same turn (readBlocks, installed by an earlier picture of this tab)
         const blocks = wantBlocks && g.__banmianReadBlocks ? g.__banmianReadBlocks() : undefined;
-        return { complete: true, report, ms, marks: marks.map((m) => Math.round(m - marks[0]!)), blocks };
+        return { complete: true, report, ms, marks: marks.map((m) => Math.round(m - marks[0]!)), blocks, faces };
       },
       change,
       id,
@@ -291,6 +299,7 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
       layoutMs = swapped.ms ?? 0;
       laidOut = true;
       blocksRead = swapped.blocks as ReadBlocks | undefined;
+      facesBefore = swapped.faces!;
     }
     let complete = swapped.complete;
     // Wait for the pictures from here: in the page, neither load events (page script is off) nor
@@ -319,14 +328,24 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
     }, engine!);
     if (!hasEngine) await page.evaluate(`${job.layout.source}\n;globalThis.__banmianKey = ${JSON.stringify(engine)};`);
     const t = performance.now();
-    layout = (await page.evaluate(async (options) => {
+    const laid = await page.evaluate(async (options) => {
       const report = (globalThis as unknown as { __banmian: { layout(o: unknown): unknown } }).__banmian.layout(options);
-      await document.fonts.ready;
-      return report;
-    }, layoutOptions(job) as never)) as R;
+      // (as in the swap: no second layout for the screen unless a face loads)
+      if (document.fonts.status !== 'loaded') await document.fonts.ready;
+      let faces = 0;
+      for (const face of document.fonts) if (face.status !== 'unloaded') faces++;
+      return { report, faces };
+    }, layoutOptions(job) as never);
+    layout = laid.report as R;
+    facesBefore = laid.faces;
     layoutMs = performance.now() - t;
   } else if (!job.layout) {
-    await page.evaluate(() => document.fonts.ready);
+    facesBefore = await page.evaluate(async () => {
+      await document.fonts.ready;
+      let faces = 0;
+      for (const face of document.fonts) if (face.status !== 'unloaded') faces++;
+      return faces;
+    });
   }
   const t2 = performance.now();
   const t1 = t2 - layoutMs;
@@ -339,26 +358,48 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
     D('shot');
     if (shot) job.picture.onPicture(shot.jpeg, shot.size, shot.part);
     picture = performance.now() - tp;
-    // what the layout left for after the picture (the proof's positions): part of its report
-    if (layout && typeof layout === 'object') {
-      const later = await page.evaluate(() => {
-        const g = (globalThis as unknown as { __banmian?: { later?: () => object } }).__banmian;
-        const read = g?.later;
-        if (g) g.later = undefined;
-        return read ? read() : null;
-      });
-      if (later) Object.assign(layout, later);
-    }
+    // what the layout left for after the picture (the proof's positions): part of its report; and the
+    // faces again, as the picture left them (it laid the page out for the screen)
+    const after = await page.evaluate(async (readLater: boolean) => {
+      const g = (globalThis as unknown as { __banmian?: { later?: () => object } }).__banmian;
+      const read = readLater ? g?.later : undefined;
+      if (g && readLater) g.later = undefined;
+      const later = read ? read() : null;
+      if (document.fonts.status !== 'loaded') await document.fonts.ready;
+      let faces = 0;
+      for (const face of document.fonts) if (face.status !== 'unloaded') faces++;
+      return { later, faces };
+    }, layout !== null && typeof layout === 'object');
+    if (after.later && layout) Object.assign(layout, after.later);
+    facesBefore = after.faces;
   }
   // The checks go with the print: Chromium's renderer lays out and paints for print first, and the
   // checks run there while another process (the print compositor) writes the PDF. Nothing changes the
   // page in between, so they read what printed.
   const t3 = performance.now();
-  const printing = printToPdf(page, job.outline ?? false, timeout);
+  let printing = printToPdf(page, job.outline ?? false, timeout);
   printing.catch(() => undefined); // awaited below; a failed check must not leave it unhandled
-  const problems = await checkPage(page, job.path, requests);
+  let checked = await checkPage(page, job.path, requests);
   D('checked');
-  const pdf = await printing;
+  let pdf = await printing;
+  // Chromium does not wait for fonts when it prints: a face the print needed and the screen had not
+  // (text only the print lays out) printed as a fallback while it loaded. Once it has loaded, print
+  // again. The faces counted started loading, and never stop counting: a face the print started shows.
+  for (let again = 0; checked.faces > facesBefore && again < 3; again++) {
+    D(`the print needed ${checked.faces - facesBefore} font faces the screen had not: printing again`);
+    reprints.count++;
+    facesBefore = await page.evaluate(async () => {
+      await document.fonts.ready;
+      let faces = 0;
+      for (const face of document.fonts) if (face.status !== 'unloaded') faces++;
+      return faces;
+    });
+    printing = printToPdf(page, job.outline ?? false, timeout);
+    printing.catch(() => undefined);
+    checked = await checkPage(page, job.path, requests);
+    pdf = await printing;
+  }
+  const problems = checked.problems;
   const t4 = performance.now();
   D('printed');
   const html = job.snapshot ? await page.content() : undefined;
@@ -605,6 +646,8 @@ interface PageCheck {
   unbundled: { family: string; file: string }[];
   uncovered: { file: string; chars: string[] }[];
   clipped: { file: string; text: string; px: number }[];
+  /** font faces loaded, loading or failed (not unloaded) when the checks began */
+  faces: number;
 }
 
 /**
@@ -613,8 +656,12 @@ interface PageCheck {
  * page started to load must have loaded. Runs through page.evaluate, so it
  * works with page scripts disabled.
  */
-async function checkPage(page: Page, docPath: string, requests: ServedLog): Promise<Diagnostic[]> {
+async function checkPage(page: Page, docPath: string, requests: ServedLog): Promise<{ problems: Diagnostic[]; faces: number }> {
   const found: PageCheck = await page.evaluate(async () => {
+    // the font faces that started loading, before the checks lay the page out for the screen: the
+    // print came first, and these include what it needed
+    let faces = 0;
+    for (const face of document.fonts) if (face.status !== 'unloaded') faces++;
     const images: PageCheck['images'] = [];
     for (const img of document.querySelectorAll<HTMLImageElement>('img')) {
       if (!img.getAttribute('src')) continue; // already reported by the transform stage
@@ -734,7 +781,7 @@ async function checkPage(page: Page, docPath: string, requests: ServedLog): Prom
       const text = (el.textContent ?? '').replace(/\s+/g, ' ').trim();
       if (clipped.length < 20) clipped.push({ file, text: text.length > 30 ? `${text.slice(0, 30)}…` : text, px: el.scrollWidth - el.clientWidth });
     }
-    return { images, fonts, unbundled, uncovered, clipped };
+    return { images, fonts, unbundled, uncovered, clipped, faces };
   });
   const problems: Diagnostic[] = [];
   for (const img of found.images) {
@@ -770,5 +817,5 @@ async function checkPage(page: Page, docPath: string, requests: ServedLog): Prom
         `no bundled font has ${list}${u.chars.length > 12 ? ` and ${u.chars.length - 12} more` : ''}: they print from a system font, or as an empty box if none has them; check the proof, or use a common form of the character`),
     );
   }
-  return problems;
+  return { problems, faces: found.faces };
 }

@@ -6,11 +6,12 @@
  * missing ones (in a copy: the shared node_modules stay untouched) and the
  * page reports it.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { printRoutes } from '../../src/pipeline/index.ts';
-import { BrowserSession, printPage, type Routes } from '../../src/print/index.ts';
+import { BrowserSession, printPage, reprints, type Routes } from '../../src/print/index.ts';
 import { fontPackageDir, loadTemplate, type Template } from '../../src/template/index.ts';
 import { scratch } from './helpers.ts';
 
@@ -66,5 +67,22 @@ describe('fonts that cannot be loaded', () => {
     const warn = result.problems.find((p) => p.ruleId === 'font-not-bundled');
     expect(warn, JSON.stringify(result.problems)).toMatchObject({ severity: 'warning' });
     expect(warn!.message).toContain('Fancy Headline Font');
+  });
+
+  it('text only the print lays out is printed in its bundled face: the page is printed again once the face has loaded', async () => {
+    // 鬱蔥 come from subsets of Noto Serif SC that 新闻正文 does not: the screen never needs them
+    const before = reprints.count;
+    const result = await print(await routesWith(undefined), `<style>.late { display: none } @media print { .late { display: block } }</style>
+<p style="font-family:'Noto Serif SC'">新闻正文</p><p class="late" style="font-family:'Noto Serif SC'">鬱鬱蔥蔥</p>`);
+    // (the <style> element's own text counts as text in the browser's default font: not checked here)
+    expect(result.problems.filter((p) => p.ruleId !== 'font-not-bundled')).toEqual([]);
+    expect(reprints.count).toBe(before + 1);
+    const file = path.join(scratch('fonts-print-only'), 'page.pdf');
+    writeFileSync(file, result.pdf);
+    expect(execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' })).toContain('鬱鬱蔥蔥');
+    // every font in the PDF is a bundled subset (a fallback would be a system font, or no glyph at all)
+    const fonts = execFileSync('pdffonts', [file], { encoding: 'utf8' }).split('\n').slice(2).filter((l) => l.trim());
+    expect(fonts.length).toBeGreaterThanOrEqual(2);
+    for (const line of fonts) expect(line).toMatch(/^[A-Z]{6}\+NotoSerifSC/);
   });
 });
