@@ -236,7 +236,7 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
         const marks = [performance.now()];
         const g = globalThis as unknown as {
           __banmianKey?: string;
-          __banmian?: { layout(o: unknown): unknown };
+          __banmian?: { layout(o: unknown): unknown; prepare?: () => void };
           __banmianBody?: { id: string; body: string };
           __banmianReadBlocks?: () => unknown;
         };
@@ -252,14 +252,17 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
         const decode = document.createElement('textarea');
         decode.innerHTML = title;
         document.title = decode.value;
-        void document.body.offsetHeight; // style and lay out now, so the fonts the text needs start loading
+        // the engine hides what it lays out itself (the module bodies), then style and lay out now, so the
+        // fonts the rest needs start loading (those of the text the engine measures start in the engine)
+        if (key !== null && g.__banmianKey === key) g.__banmian?.prepare?.();
+        void document.body.offsetHeight;
         marks.push(performance.now());
         if (![...document.images].every((img) => img.complete)) return { complete: false };
         await document.fonts.ready;
         marks.push(performance.now());
         if (key === null || g.__banmianKey !== key || !g.__banmian) return { complete: true };
         const t = performance.now();
-        const report = g.__banmian.layout(options);
+        const report = await g.__banmian.layout(options);
         marks.push(performance.now());
         // fonts.ready would lay the page out for the screen once more (Chromium updates style and layout
         // there), 10-15 ms the print repeats for paper anyway: waited for only while a face loads
@@ -329,7 +332,7 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
     if (!hasEngine) await page.evaluate(`${job.layout.source}\n;globalThis.__banmianKey = ${JSON.stringify(engine)};`);
     const t = performance.now();
     const laid = await page.evaluate(async (options) => {
-      const report = (globalThis as unknown as { __banmian: { layout(o: unknown): unknown } }).__banmian.layout(options);
+      const report = await (globalThis as unknown as { __banmian: { layout(o: unknown): unknown } }).__banmian.layout(options);
       // (as in the swap: no second layout for the screen unless a face loads)
       if (document.fonts.status !== 'loaded') await document.fonts.ready;
       let faces = 0;

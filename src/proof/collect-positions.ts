@@ -78,7 +78,11 @@ export const COLLECT_POSITIONS_SOURCE = String.raw`
     return list.filter((r) => r.width > 0 || r.height > 0).map((r) => ({ x: r.left + sx, y: r.top + sy, w: r.width, h: r.height }));
   };
   g.layout = (options) => {
-    const report = engineLayout(options) || {};
+    // (the engine's report may come as a promise: when it waits for a font)
+    const report = engineLayout(options);
+    return report && typeof report.then === 'function' ? report.then((r) => withPositions(r || {}, options)) : withPositions(report || {}, options);
+  };
+  const withPositions = (report, options) => {
     g.later = undefined;
     if (options.__later) {
       g.later = () => ({ positions: positions(options) });

@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { build, printRoutes } from '../../src/pipeline/index.ts';
+import { build, createBuildCache, printRoutes } from '../../src/pipeline/index.ts';
 import { bodySwaps, BrowserSession, printPage } from '../../src/print/index.ts';
 import { pipeStats } from '../../src/print/spawn-chrome.ts';
 import { loadTemplate, type Template } from '../../src/template/index.ts';
@@ -155,6 +155,44 @@ describe('tab reuse', () => {
     const fallback = width(await printPage(session, await jobIn(scratch('late-font-fallback'), line("'DejaVu Serif'", cyrillic))));
     expect(Math.abs(fresh - fallback)).toBeGreaterThan(5);
     expect(swapped).toBeCloseTo(fresh, 1);
+  });
+
+  it('the engine waits for a font subset the text it measures needs, in a tab that swaps bodies (the module bodies stay hidden until it sets them)', async () => {
+    const dir = scratch('late-font-engine');
+    // Chromium in these sessions knows DejaVu and Liberation only: a fallback for Cyrillic has other widths than
+    // Noto Serif SC's (the system's Noto Serif CJK, the fallback otherwise, has the same ones: nothing would show)
+    const fontconfig = path.join(dir, 'fonts.conf');
+    writeFileSync(fontconfig, `<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig><dir>/usr/share/fonts/truetype/dejavu</dir><dir>/usr/share/fonts/truetype/liberation</dir><cachedir>${path.join(dir, 'fc-cache')}</cachedir></fontconfig>`);
+    const before = process.env.FONTCONFIG_FILE;
+    process.env.FONTCONFIG_FILE = fontconfig;
+    const warm = new BrowserSession();
+    const own = new BrowserSession();
+    try {
+      const md = path.join(dir, 'story.md');
+      // enough Chinese text that the Cyrillic paragraph is split between the first two columns
+      const chinese = '正文第一段，写一些中文内容，让这一段足够长，可以排成好几行。'.repeat(30);
+      const story = (extra: string) => `---\ntitle: 字体后到\n---\n\n${chinese}\n\n${extra}Plain Latin letters in a paragraph of their own.\n`;
+      writeFileSync(md, story(''));
+      const cache = createBuildCache();
+      const out = path.join(dir, 'out');
+      expect((await build(md, { outDir: out, session: warm, cache })).ok).toBe(true);
+      // the same article with a paragraph in Cyrillic (short words: its line breaks follow the widths closely):
+      // Noto Serif SC's Cyrillic subset has not loaded in this tab
+      writeFileSync(md, story(`${'да и нет, но как же так, вот и всё, ну что ж, я и ты, мы с ним, он да она. '.repeat(12)}\n\n`));
+      const swapped = await build(md, { outDir: out, session: warm, cache });
+      expect(swapped.ok).toBe(true);
+      expect(swapped.pages!.filter((p) => !p.cached).length).toBe(1);
+      expect((swapped.layouts![0]!.report as { typeset?: { fontWait?: boolean } }).typeset?.fontWait).toBe(true);
+      // the same manuscript in a browser of its own: the page loads with every font before the engine runs
+      const freshOut = path.join(dir, 'fresh');
+      expect((await build(md, { outDir: freshOut, session: own })).ok).toBe(true);
+      const text = (file: string) => execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+      expect(text(path.join(out, 'page-01.pdf'))).toBe(text(path.join(freshOut, 'page-01.pdf')));
+    } finally {
+      if (before === undefined) delete process.env.FONTCONFIG_FILE;
+      else process.env.FONTCONFIG_FILE = before;
+      await Promise.all([warm.close(), own.close()]);
+    }
   });
 
   it('an article is processed again when its picture changes, not only its text', async () => {

@@ -11,7 +11,7 @@ import type { GridOptions, LayoutOptions, LayoutReport, ModuleReport } from '../
 import { flow, remainingLines, type FlowBlock, type FlowFrame } from './flow.ts';
 import { defaultColumns, placeModules, type Placed } from './place.ts';
 import { cutAfterLines, splitAfterChars, splitAtPosition, visibleChars } from './split.ts';
-import { typesetText } from './typography/index.ts';
+import { prepareTypeset, typesetText } from './typography/index.ts';
 
 interface Block extends FlowBlock {
   el: HTMLElement;
@@ -97,15 +97,31 @@ const num = (v: string | undefined) => (v === undefined || v === '' ? undefined 
  * out before their frames).
  */
 export interface EngineReport extends LayoutReport {
-  typeset?: { blocks: number; cached: number; measured: number; ms: number };
+  /** fontWait: the text to measure needed a font subset that had not loaded, and the engine waited for it */
+  typeset?: { blocks: number; cached: number; measured: number; ms: number; fontWait?: boolean };
 }
 
-function layout(options: LayoutOptions): EngineReport {
+/**
+ * Hide the module bodies: the engine sets their text in its own columns (the measuring column, then the
+ * frames), and a layout of the bodies as they stand would be thrown away. A body swap calls this before
+ * it lays the page out (see print-page.ts); layout() does it too.
+ */
+function prepare(): void {
+  for (const body of document.querySelectorAll<HTMLElement>('.bm-grid > .bm-module > .bm-body')) body.style.display = 'none';
+}
+
+/**
+ * Lay the page out. The report comes later (a promise) when the text to measure needs a font subset
+ * that has not loaded: the engine waits for it before it measures.
+ */
+function layout(options: LayoutOptions): EngineReport | Promise<EngineReport> {
   const t0 = performance.now();
   const report: EngineReport = { overset: [], underset: [], diagnostics: [], continuations: [], modules: [], typeset: { blocks: 0, cached: 0, measured: 0, ms: 0 } };
   const page = document.querySelector<HTMLElement>('.bm-page');
-  const gridEl = document.querySelector<HTMLElement>('.bm-grid');
-  if (!page || !gridEl) return report;
+  const found = document.querySelector<HTMLElement>('.bm-grid');
+  if (!page || !found) return report;
+  const gridEl: HTMLElement = found;
+  prepare();
   // what the text is set in, for the typesetting cache: the width, the options, and every element around the
   // measuring column with its attributes (classes, lang, inline custom properties), before the engine touches them
   const context = JSON.stringify([options.grid?.columnPx, options.typography, ...ancestry(gridEl)]);
@@ -133,323 +149,336 @@ function layout(options: LayoutOptions): EngineReport {
   const typeset = typesetCache(context, report);
   const geo = geometryCache(context);
   const modules: Module[] = els.map((el, i) => collect(el, measure, i, typeset.restore));
-  // typeset and measure body blocks at column width (the blocks not restored from the cache)
-  const tt = performance.now();
-  typesetText(measure, options.typography);
-  typeset.store();
-  report.typeset!.ms = Math.round(performance.now() - tt);
-  const blocks = modules.flatMap((m) => m.blocks);
-  const fresh = blocks.filter((b) => !b.measured);
-  measureBlocks(fresh, measure);
-  report.typeset!.measured = fresh.length;
-  typeset.measured(fresh.map((b) => b.measured!));
-  for (const b of blocks) applyMeasured(b, pitch);
-  // the frames take the measuring column's Han–Latin space (typesetText sets it there): a Latin run then
-  // keeps the margin it was measured with
-  const hanLatin = measure.style.getPropertyValue('--bm-han-latin');
-  const ownHanLatin = hanLatin !== '' && getComputedStyle(gridEl).getPropertyValue('--bm-han-latin').trim() !== hanLatin;
-  /** rests of paragraphs split inside a Latin run (the run's first part ends the line above) */
-  const splitInRun = new WeakSet<HTMLElement>();
-  /** each module's frames, put on the page after the last module is flowed */
-  const pending: [Module, HTMLElement[]][] = [];
+  // The fresh blocks' first layout, as typesetText measures them: a character from a font subset that has
+  // not loaded starts loading it here (the module bodies are hidden: their text is laid out in the
+  // measuring column first). Measured before it has loaded, lines would have a fallback font's widths, and
+  // go into the typesetting cache so.
+  prepareTypeset(measure, options.typography);
+  void measure.offsetHeight;
+  if (document.fonts.status === 'loading') {
+    report.typeset!.fontWait = true;
+    return document.fonts.ready.then(typesetAndPlace);
+  }
+  return typesetAndPlace();
 
-  const defaults = defaultColumns(modules.length, g.columns);
-  /** set the module up at width k: rank, headline height, figures (measured in the DOM the first time) */
-  const shape = (m: Module, k: number, fresh = false) => {
-    k = Math.max(1, Math.min(g.columns, k));
-    const cached = fresh ? undefined : m.shapes.get(k);
-    m.columns = k;
-    if (cached) {
-      m.headLines = cached.headLines;
-      cached.figures.forEach((f, i) => Object.assign(m.figures[i]!, f));
-      m.topOff = [...cached.topOff];
-      m.botOff = [...cached.botOff];
-      return;
-    }
-    const rank = m.continuedFrom ? 'repeat' : m.index === 0 && modules.length > 1 ? '1' : k >= 4 ? '2' : k >= 2 ? '3' : '4';
-    m.el.dataset.rank = rank;
-    m.el.style.width = `${widthOf(k)}px`;
-    m.headLines = m.headline ? wholeLines(m.headline, pitch, geo, moduleKey(m)) : 0;
-    placeFigures(m, g, pitch, widthOf, measure);
-    m.shapes.set(k, {
-      headLines: m.headLines,
-      figures: m.figures.map((f) => ({ span: f.span, column: f.column, at: f.at, offset: f.offset, lines: f.lines, imgLines: f.imgLines, natLines: f.natLines })),
-      topOff: [...m.topOff],
-      botOff: [...m.botOff],
-    });
-  };
+  function typesetAndPlace(): EngineReport {
+    // typeset and measure body blocks at column width (the blocks not restored from the cache)
+    const tt = performance.now();
+    typesetText(measure, options.typography);
+    typeset.store();
+    report.typeset!.ms = Math.round(performance.now() - tt);
+    const blocks = modules.flatMap((m) => m.blocks);
+    const fresh = blocks.filter((b) => !b.measured);
+    measureBlocks(fresh, measure);
+    report.typeset!.measured = fresh.length;
+    typeset.measured(fresh.map((b) => b.measured!));
+    for (const b of blocks) applyMeasured(b, pitch);
+    // the frames take the measuring column's Han–Latin space (typesetText sets it there): a Latin run then
+    // keeps the margin it was measured with
+    const hanLatin = measure.style.getPropertyValue('--bm-han-latin');
+    const ownHanLatin = hanLatin !== '' && getComputedStyle(gridEl).getPropertyValue('--bm-han-latin').trim() !== hanLatin;
+    /** rests of paragraphs split inside a Latin run (the run's first part ends the line above) */
+    const splitInRun = new WeakSet<HTMLElement>();
+    /** each module's frames, put on the page after the last module is flowed */
+    const pending: [Module, HTMLElement[]][] = [];
 
-  const framesFor = (m: Module, bodyLines: number): Frame[] => frameList(m, bodyLines);
-  const minBody = (m: Module) => {
-    let min = Math.max(1, ...m.topOff.map((t, c) => t + m.botOff[c]!));
-    const mid = m.figures.find((f) => f.at === 'middle');
-    if (mid) {
-      const cols = range(mid.column, mid.span);
-      min = Math.max(min, Math.max(...cols.map((c) => m.topOff[c]!)) + Math.max(...cols.map((c) => m.botOff[c]!)) + mid.lines + (mid.span < m.columns ? 2 : 0));
-    }
-    return min;
-  };
-  const fits = (m: Module, body: number) => flow(m.blocks, framesFor(m, body), 0).overflow === null;
-  /** smallest module height (lines, headline included) ≤ limit whose frames hold the text; limit + 1 when none */
-  const needed = (m: Module) => (limit: number) => {
-    let lo = minBody(m);
-    let hi = limit - m.headLines;
-    if (hi < lo || !fits(m, hi)) return limit + 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (fits(m, mid)) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo + m.headLines;
-  };
-
-  const placed: Placed[] = placeModules(
-    modules.map((m, i) => ({
-      columns: m.spec.columns,
-      defaultColumns: defaults[i]!,
-      column: m.spec.column !== undefined ? m.spec.column - 1 : undefined,
-      line: m.spec.line !== undefined ? m.spec.line - 1 : undefined,
-      lines: m.spec.lines,
-      needed: (k, limit) => {
-        shape(m, k);
-        return needed(m)(limit);
-      },
-      minLines: (k) => {
-        shape(m, k);
-        return m.headLines + minBody(m) + 2;
-      },
-      jumps: m.continueOn !== undefined,
-    })),
-    g.columns,
-    L,
-  );
-
-  // flow and finalize each module
-  for (const [i, m] of modules.entries()) {
-    const p = placed[i]!;
-    if (!p.ok) {
-      const lines = m.blocks.reduce((n, b) => n + b.lines, 0);
-      report.overset.push({ article: m.article, file: m.file, page: options.pageLabel, lines, characters: visibleChars(m.blocks.map((b) => b.el.textContent).join('')) });
-      report.diagnostics.push({ article: m.article, file: m.file, ruleId: 'no-room', severity: 'error', message: `《${m.title}》 finds no free place on page ${options.pageLabel}: give it a column and line in the edition file` });
-      m.el.remove();
-      continue;
-    }
-    shape(m, p.columns, true);
-    Object.assign(m.el.style, {
-      position: 'absolute',
-      left: `${p.column * step}px`,
-      top: `${p.line * pitch}px`,
-      width: `${widthOf(p.columns)}px`,
-      height: `${p.lines * pitch}px`,
-    });
-    m.el.dataset.gridColumn = String(p.column + 1);
-    m.el.dataset.gridLine = String(p.line + 1);
-    m.el.dataset.gridColumns = String(p.columns);
-    m.el.dataset.gridLines = String(p.lines);
-    let body = Math.max(0, p.lines - m.headLines);
-    let extraHead = 0;
-    const endsShort = () => {
-      const fr = framesFor(m, body);
-      const r = flow(m.blocks, fr, 0);
-      return r.overflow === null ? shortOf(fr, r.used) : 0;
-    };
-    if (p.fixed || p.stretched || endsShort() > 2) {
-      // spare lines: another picture span or arrangement (when the edition does not fix them), the
-      // pictures cropped taller (a modest crop), then up to two lines of space above the headline
-      if ((m.spec.figureColumns === undefined || m.spec.figures === undefined) && m.figures.length > 0) refitFigures(m, body);
-      // try 0, 1 and 2 lines of space above the headline, each with the pictures grown into what is left;
-      // keep the one whose text ends closest to the bottom (then: the least headline space)
-      const saved = m.figures.map((f) => [f.lines, f.imgLines] as const);
-      const restore = () => {
-        m.figures.forEach((f, j) => ([f.lines, f.imgLines] = saved[j]!));
-        stackFigures(m);
-      };
-      const maxExtra = m.headline && !m.continuedFrom ? 2 : 0;
-      let best = { x: 0, short: Infinity };
-      for (let x = 0; x <= maxExtra; x++) {
-        const b = body - x;
-        restore();
-        if (b < minBody(m) || !fits(m, b)) break;
-        growFigures(m, b, (bb) => fits(m, bb));
-        const fr = framesFor(m, b);
-        const sh = shortOf(fr, flow(m.blocks, fr, 0).used);
-        if (sh < best.short) best = { x, short: sh };
+    const defaults = defaultColumns(modules.length, g.columns);
+    /** set the module up at width k: rank, headline height, figures (measured in the DOM the first time) */
+    const shape = (m: Module, k: number, fresh = false) => {
+      k = Math.max(1, Math.min(g.columns, k));
+      const cached = fresh ? undefined : m.shapes.get(k);
+      m.columns = k;
+      if (cached) {
+        m.headLines = cached.headLines;
+        cached.figures.forEach((f, i) => Object.assign(m.figures[i]!, f));
+        m.topOff = [...cached.topOff];
+        m.botOff = [...cached.botOff];
+        return;
       }
-      restore();
-      if (best.short !== Infinity) {
-        extraHead = best.x;
-        body -= extraHead;
-        growFigures(m, body, (bb) => fits(m, bb));
-      }
-    }
-    if (m.headline) {
-      Object.assign(m.headline.style, { position: 'absolute', left: '0', top: '0', width: '100%', height: `${(m.headLines + extraHead) * pitch}px`, paddingTop: `${extraHead * pitch}px` });
-    }
-    const bodyTop = m.headLines + extraHead;
-    const frames = framesFor(m, body);
-    for (const f of m.figures) {
-      const top = f.at === 'top' ? bodyTop + f.offset : f.at === 'bottom' ? bodyTop + body - f.offset - f.lines : bodyTop + middleTop(m, f, body);
-      Object.assign(f.el.style, { position: 'absolute', left: `${f.column * step}px`, top: `${top * pitch}px`, width: `${widthOf(f.span)}px`, height: `${f.lines * pitch}px` });
-      if (f.img) f.img.style.height = `${f.imgLines * pitch}px`;
-      m.el.append(f.el);
-    }
-    let result = flow(m.blocks, frames, 0);
-    const jumping = result.overflow !== null && m.continueOn !== undefined;
-    if (jumping) result = flow(m.blocks, frames, 1);
-    const frameEls = frames.map((f) => {
-      const el = document.createElement('div');
-      el.className = 'bm-text bm-frame';
-      Object.assign(el.style, {
-        position: 'absolute',
-        left: `${f.col * step}px`,
-        top: `${(bodyTop + f.top) * pitch}px`,
-        width: `${g.columnPx}px`,
-        height: `${f.cap * pitch}px`,
+      const rank = m.continuedFrom ? 'repeat' : m.index === 0 && modules.length > 1 ? '1' : k >= 4 ? '2' : k >= 2 ? '3' : '4';
+      m.el.dataset.rank = rank;
+      m.el.style.width = `${widthOf(k)}px`;
+      m.headLines = m.headline ? wholeLines(m.headline, pitch, geo, moduleKey(m)) : 0;
+      placeFigures(m, g, pitch, widthOf, measure);
+      m.shapes.set(k, {
+        headLines: m.headLines,
+        figures: m.figures.map((f) => ({ span: f.span, column: f.column, at: f.at, offset: f.offset, lines: f.lines, imgLines: f.imgLines, natLines: f.natLines })),
+        topOff: [...m.topOff],
+        botOff: [...m.botOff],
       });
-      el.dataset.column = String(f.col + 1);
-      if (options.typography) el.dataset.bmStrictness = options.typography.strictness;
-      if (ownHanLatin) el.style.setProperty('--bm-han-latin', hanLatin);
-      return el;
-    });
-    // move the blocks, splitting paragraphs at frame bottoms where they were measured to break (no
-    // layout). The frames join the page after the last module is flowed: the page is then laid out
-    // once with all of them, by whatever reads it next
-    const current = m.blocks.map((b) => b.el);
-    /** the line each block's current element starts at */
-    const startLine = m.blocks.map(() => 0);
-    for (const piece of result.pieces) {
-      const b = m.blocks[piece.block]!;
-      const el = current[piece.block]!;
-      if (b.kind === 'text' && piece.from + piece.lines < b.lines) {
-        // where splitAfterLines(el, piece.lines) splits (el starts at line startLine): known from an earlier
-        // layout of this paragraph, or read in the measuring column (as the engine read every split before
-        // the cache kept them: a restored paragraph joins the column for it)
-        const cuts = b.measured!.cuts;
-        const from = startLine[piece.block]!;
-        const k = from + piece.lines;
-        if (cuts[k] === undefined) {
-          if (el.parentElement !== measure) measure.append(el);
-          cuts[k] = cuts[from]! + cutAfterLines(el, piece.lines, pitch);
-        }
-        const rest = splitAtPosition(el, cuts[k]! - cuts[from]!);
-        if (rest) {
-          current[piece.block] = rest;
-          startLine[piece.block] = from + piece.lines;
-          if (rest.querySelector('.bm-hl-s') && startsInRun(rest)) splitInRun.add(rest);
-        }
-      }
-      if (piece.atTop) {
-        el.classList.add('bm-at-top');
-        el.style.height = `${piece.lines * pitch}px`;
-      }
-      frameEls[piece.frame]!.append(el);
-    }
-    pending.push([m, frameEls]);
-    const usedLines = result.used.reduce((a, b) => a + b, 0);
-    const capLines = frames.reduce((a, f) => a + f.cap, 0) - (jumping ? 1 : 0);
-    const mod: ModuleReport = {
-      article: m.article, column: p.column, columns: p.columns, line: p.line, lines: p.lines, usedLines, emptyLines: capLines - usedLines,
-      shortLines: result.overflow ? 0 : shortOf(frames, result.used),
-      // (the frames are not on the page yet: they do not move the headline)
-      titleTop: titleTop(m, geo, `${pageTop},${gridTop},${window.scrollY}`),
-      frames: frames.map((f, j) => ({ column: f.col, top: bodyTop + f.top, cap: f.cap, used: result.used[j]! })),
     };
-    report.modules!.push(mod);
 
-    if (result.overflow) {
-      const o = result.overflow;
-      const lines = remainingLines(m.blocks, o);
-      // the rest of the text, from the untouched copies
-      const restEls: HTMLElement[] = [];
-      const first = m.blocks[o.block]!;
-      if (o.line > 0) {
-        const placedChars = visibleChars(
-          [...frameEls.flatMap((f) => [...f.children])].filter((e) => e === first.el || (e as HTMLElement).dataset.block === String(o.block)).map((e) => e.textContent ?? '').join(''),
-        );
-        const copy = first.pristine.cloneNode(true) as HTMLElement;
-        const rest = splitAfterChars(copy, placedChars);
-        if (rest) restEls.push(rest);
-        current[o.block]!.remove();
-      } else {
-        restEls.push(first.pristine);
-        first.el.remove();
+    const framesFor = (m: Module, bodyLines: number): Frame[] => frameList(m, bodyLines);
+    const minBody = (m: Module) => {
+      let min = Math.max(1, ...m.topOff.map((t, c) => t + m.botOff[c]!));
+      const mid = m.figures.find((f) => f.at === 'middle');
+      if (mid) {
+        const cols = range(mid.column, mid.span);
+        min = Math.max(min, Math.max(...cols.map((c) => m.topOff[c]!)) + Math.max(...cols.map((c) => m.botOff[c]!)) + mid.lines + (mid.span < m.columns ? 2 : 0));
       }
-      for (let j = o.block + 1; j < m.blocks.length; j++) {
-        restEls.push(m.blocks[j]!.pristine);
-        m.blocks[j]!.el.remove();
+      return min;
+    };
+    const fits = (m: Module, body: number) => flow(m.blocks, framesFor(m, body), 0).overflow === null;
+    /** smallest module height (lines, headline included) ≤ limit whose frames hold the text; limit + 1 when none */
+    const needed = (m: Module) => (limit: number) => {
+      let lo = minBody(m);
+      let hi = limit - m.headLines;
+      if (hi < lo || !fits(m, hi)) return limit + 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (fits(m, mid)) hi = mid;
+        else lo = mid + 1;
       }
-      const characters = visibleChars(restEls.map((e) => e.textContent ?? '').join(''));
-      if (jumping) {
-        const jump = document.createElement('p');
-        jump.className = 'bm-jump bm-jump-to';
-        // spans like the body's; the closing bracket ends the line and is set half-width
-        const label = m.continueOn!.replace(/[&<>"]/g, '');
-        const number = /^[0-9A-Za-z]+$/.test(label) ? `<span class="bm-hl bm-hl-s bm-hl-e">${label}</span>` : label;
-        jump.innerHTML = `<span class="bm-p bm-p-open">（</span>下转第${number}版<span class="bm-p bm-p-close bm-p-end">）</span>`;
-        frameEls.at(-1)!.append(jump);
-        report.continuations!.push({
-          article: m.article,
-          file: m.file,
-          fromPage: options.pageLabel,
-          toPage: m.continueOn!,
-          html: restEls.map((e) => e.outerHTML).join('\n'),
-          characters,
-          lines,
-        });
-      } else {
-        report.overset.push({ article: m.article, file: m.file, page: options.pageLabel, lines, characters });
-      }
-    } else {
-      // underset: the module's last frame ends more than two lines short of the module's bottom
-      const short = shortOf(frames, result.used);
-      const balancedSlack = p.fixed || p.stretched ? 0 : new Set(frames.map((f) => f.col)).size - 1;
-      if (short > 2 + balancedSlack) report.underset.push({ article: m.article, file: m.file, page: options.pageLabel, lines: short });
-    }
-    m.el.querySelector(':scope > .bm-body')?.remove();
-  }
-  measure.remove();
-  for (const [m, frameEls] of pending) m.el.append(...frameEls);
-  // Latin runs that may start a line with their margin: only where the measuring column did not
-  // already tell (a block whose runs all keep their margins there keeps them in its frames)
-  for (const [m, frameEls] of pending) {
-    for (const f of frameEls) if (mayTrim(f, m.blocks, splitInRun)) trimLineStarts(f);
-  }
-  drawRules(gridEl, report.modules!, g, pitch, L);
-  report.ms = Math.round(performance.now() - t0);
-  return report;
+      return lo + m.headLines;
+    };
 
-  /**
-   * A module taller than its text: try every figure span (and, when the edition does not fix
-   * `figures`, the split / top / bottom arrangements); keep the one whose text ends closest to the
-   * module's bottom (then: fewest empty lines in all frames).
-   */
-  function refitFigures(m: Module, body: number): void {
-    const score = (): [number, number] => {
-      if (minBody(m) > body || !fits(m, body)) return [Infinity, Infinity];
+    const placed: Placed[] = placeModules(
+      modules.map((m, i) => ({
+        columns: m.spec.columns,
+        defaultColumns: defaults[i]!,
+        column: m.spec.column !== undefined ? m.spec.column - 1 : undefined,
+        line: m.spec.line !== undefined ? m.spec.line - 1 : undefined,
+        lines: m.spec.lines,
+        needed: (k, limit) => {
+          shape(m, k);
+          return needed(m)(limit);
+        },
+        minLines: (k) => {
+          shape(m, k);
+          return m.headLines + minBody(m) + 2;
+        },
+        jumps: m.continueOn !== undefined,
+      })),
+      g.columns,
+      L,
+    );
+
+    // flow and finalize each module
+    for (const [i, m] of modules.entries()) {
+      const p = placed[i]!;
+      if (!p.ok) {
+        const lines = m.blocks.reduce((n, b) => n + b.lines, 0);
+        report.overset.push({ article: m.article, file: m.file, page: options.pageLabel, lines, characters: visibleChars(m.blocks.map((b) => b.el.textContent).join('')) });
+        report.diagnostics.push({ article: m.article, file: m.file, ruleId: 'no-room', severity: 'error', message: `《${m.title}》 finds no free place on page ${options.pageLabel}: give it a column and line in the edition file` });
+        m.el.remove();
+        continue;
+      }
+      shape(m, p.columns, true);
+      Object.assign(m.el.style, {
+        position: 'absolute',
+        left: `${p.column * step}px`,
+        top: `${p.line * pitch}px`,
+        width: `${widthOf(p.columns)}px`,
+        height: `${p.lines * pitch}px`,
+      });
+      m.el.dataset.gridColumn = String(p.column + 1);
+      m.el.dataset.gridLine = String(p.line + 1);
+      m.el.dataset.gridColumns = String(p.columns);
+      m.el.dataset.gridLines = String(p.lines);
+      let body = Math.max(0, p.lines - m.headLines);
+      let extraHead = 0;
+      const endsShort = () => {
+        const fr = framesFor(m, body);
+        const r = flow(m.blocks, fr, 0);
+        return r.overflow === null ? shortOf(fr, r.used) : 0;
+      };
+      if (p.fixed || p.stretched || endsShort() > 2) {
+        // spare lines: another picture span or arrangement (when the edition does not fix them), the
+        // pictures cropped taller (a modest crop), then up to two lines of space above the headline
+        if ((m.spec.figureColumns === undefined || m.spec.figures === undefined) && m.figures.length > 0) refitFigures(m, body);
+        // try 0, 1 and 2 lines of space above the headline, each with the pictures grown into what is left;
+        // keep the one whose text ends closest to the bottom (then: the least headline space)
+        const saved = m.figures.map((f) => [f.lines, f.imgLines] as const);
+        const restore = () => {
+          m.figures.forEach((f, j) => ([f.lines, f.imgLines] = saved[j]!));
+          stackFigures(m);
+        };
+        const maxExtra = m.headline && !m.continuedFrom ? 2 : 0;
+        let best = { x: 0, short: Infinity };
+        for (let x = 0; x <= maxExtra; x++) {
+          const b = body - x;
+          restore();
+          if (b < minBody(m) || !fits(m, b)) break;
+          growFigures(m, b, (bb) => fits(m, bb));
+          const fr = framesFor(m, b);
+          const sh = shortOf(fr, flow(m.blocks, fr, 0).used);
+          if (sh < best.short) best = { x, short: sh };
+        }
+        restore();
+        if (best.short !== Infinity) {
+          extraHead = best.x;
+          body -= extraHead;
+          growFigures(m, body, (bb) => fits(m, bb));
+        }
+      }
+      if (m.headline) {
+        Object.assign(m.headline.style, { position: 'absolute', left: '0', top: '0', width: '100%', height: `${(m.headLines + extraHead) * pitch}px`, paddingTop: `${extraHead * pitch}px` });
+      }
+      const bodyTop = m.headLines + extraHead;
       const frames = framesFor(m, body);
-      const r = flow(m.blocks, frames, 0);
-      return [shortOf(frames, r.used), frames.reduce((a, f) => a + f.cap, 0) - r.used.reduce((a, b) => a + b, 0)];
-    };
-    const fixedSpan = m.spec.figureColumns !== undefined;
-    const fixedMode = m.spec.figures !== undefined;
-    const base = { span: m.spanOverride, mode: m.modeOverride };
-    let best = { ...base, score: score() };
-    const spans = fixedSpan ? [undefined] : range(1, m.columns);
-    const modes = fixedMode ? [undefined] : ['split', 'top', 'bottom'];
-    for (const span of spans) {
-      for (const mode of modes) {
-        m.spanOverride = span;
-        m.modeOverride = mode;
-        placeFigures(m, g, pitch, widthOf, measure);
-        const sc = score();
-        if (sc[0] < best.score[0] || (sc[0] === best.score[0] && sc[1] < best.score[1])) best = { span, mode, score: sc };
+      for (const f of m.figures) {
+        const top = f.at === 'top' ? bodyTop + f.offset : f.at === 'bottom' ? bodyTop + body - f.offset - f.lines : bodyTop + middleTop(m, f, body);
+        Object.assign(f.el.style, { position: 'absolute', left: `${f.column * step}px`, top: `${top * pitch}px`, width: `${widthOf(f.span)}px`, height: `${f.lines * pitch}px` });
+        if (f.img) f.img.style.height = `${f.imgLines * pitch}px`;
+        m.el.append(f.el);
       }
-    }
-    m.spanOverride = best.span;
-    m.modeOverride = best.mode;
-    placeFigures(m, g, pitch, widthOf, measure);
-  }
+      let result = flow(m.blocks, frames, 0);
+      const jumping = result.overflow !== null && m.continueOn !== undefined;
+      if (jumping) result = flow(m.blocks, frames, 1);
+      const frameEls = frames.map((f) => {
+        const el = document.createElement('div');
+        el.className = 'bm-text bm-frame';
+        Object.assign(el.style, {
+          position: 'absolute',
+          left: `${f.col * step}px`,
+          top: `${(bodyTop + f.top) * pitch}px`,
+          width: `${g.columnPx}px`,
+          height: `${f.cap * pitch}px`,
+        });
+        el.dataset.column = String(f.col + 1);
+        if (options.typography) el.dataset.bmStrictness = options.typography.strictness;
+        if (ownHanLatin) el.style.setProperty('--bm-han-latin', hanLatin);
+        return el;
+      });
+      // move the blocks, splitting paragraphs at frame bottoms where they were measured to break (no
+      // layout). The frames join the page after the last module is flowed: the page is then laid out
+      // once with all of them, by whatever reads it next
+      const current = m.blocks.map((b) => b.el);
+      /** the line each block's current element starts at */
+      const startLine = m.blocks.map(() => 0);
+      for (const piece of result.pieces) {
+        const b = m.blocks[piece.block]!;
+        const el = current[piece.block]!;
+        if (b.kind === 'text' && piece.from + piece.lines < b.lines) {
+          // where splitAfterLines(el, piece.lines) splits (el starts at line startLine): known from an earlier
+          // layout of this paragraph, or read in the measuring column (as the engine read every split before
+          // the cache kept them: a restored paragraph joins the column for it)
+          const cuts = b.measured!.cuts;
+          const from = startLine[piece.block]!;
+          const k = from + piece.lines;
+          if (cuts[k] === undefined) {
+            if (el.parentElement !== measure) measure.append(el);
+            cuts[k] = cuts[from]! + cutAfterLines(el, piece.lines, pitch);
+          }
+          const rest = splitAtPosition(el, cuts[k]! - cuts[from]!);
+          if (rest) {
+            current[piece.block] = rest;
+            startLine[piece.block] = from + piece.lines;
+            if (rest.querySelector('.bm-hl-s') && startsInRun(rest)) splitInRun.add(rest);
+          }
+        }
+        if (piece.atTop) {
+          el.classList.add('bm-at-top');
+          el.style.height = `${piece.lines * pitch}px`;
+        }
+        frameEls[piece.frame]!.append(el);
+      }
+      pending.push([m, frameEls]);
+      const usedLines = result.used.reduce((a, b) => a + b, 0);
+      const capLines = frames.reduce((a, f) => a + f.cap, 0) - (jumping ? 1 : 0);
+      const mod: ModuleReport = {
+        article: m.article, column: p.column, columns: p.columns, line: p.line, lines: p.lines, usedLines, emptyLines: capLines - usedLines,
+        shortLines: result.overflow ? 0 : shortOf(frames, result.used),
+        // (the frames are not on the page yet: they do not move the headline)
+        titleTop: titleTop(m, geo, `${pageTop},${gridTop},${window.scrollY}`),
+        frames: frames.map((f, j) => ({ column: f.col, top: bodyTop + f.top, cap: f.cap, used: result.used[j]! })),
+      };
+      report.modules!.push(mod);
 
+      if (result.overflow) {
+        const o = result.overflow;
+        const lines = remainingLines(m.blocks, o);
+        // the rest of the text, from the untouched copies
+        const restEls: HTMLElement[] = [];
+        const first = m.blocks[o.block]!;
+        if (o.line > 0) {
+          const placedChars = visibleChars(
+            [...frameEls.flatMap((f) => [...f.children])].filter((e) => e === first.el || (e as HTMLElement).dataset.block === String(o.block)).map((e) => e.textContent ?? '').join(''),
+          );
+          const copy = first.pristine.cloneNode(true) as HTMLElement;
+          const rest = splitAfterChars(copy, placedChars);
+          if (rest) restEls.push(rest);
+          current[o.block]!.remove();
+        } else {
+          restEls.push(first.pristine);
+          first.el.remove();
+        }
+        for (let j = o.block + 1; j < m.blocks.length; j++) {
+          restEls.push(m.blocks[j]!.pristine);
+          m.blocks[j]!.el.remove();
+        }
+        const characters = visibleChars(restEls.map((e) => e.textContent ?? '').join(''));
+        if (jumping) {
+          const jump = document.createElement('p');
+          jump.className = 'bm-jump bm-jump-to';
+          // spans like the body's; the closing bracket ends the line and is set half-width
+          const label = m.continueOn!.replace(/[&<>"]/g, '');
+          const number = /^[0-9A-Za-z]+$/.test(label) ? `<span class="bm-hl bm-hl-s bm-hl-e">${label}</span>` : label;
+          jump.innerHTML = `<span class="bm-p bm-p-open">（</span>下转第${number}版<span class="bm-p bm-p-close bm-p-end">）</span>`;
+          frameEls.at(-1)!.append(jump);
+          report.continuations!.push({
+            article: m.article,
+            file: m.file,
+            fromPage: options.pageLabel,
+            toPage: m.continueOn!,
+            html: restEls.map((e) => e.outerHTML).join('\n'),
+            characters,
+            lines,
+          });
+        } else {
+          report.overset.push({ article: m.article, file: m.file, page: options.pageLabel, lines, characters });
+        }
+      } else {
+        // underset: the module's last frame ends more than two lines short of the module's bottom
+        const short = shortOf(frames, result.used);
+        const balancedSlack = p.fixed || p.stretched ? 0 : new Set(frames.map((f) => f.col)).size - 1;
+        if (short > 2 + balancedSlack) report.underset.push({ article: m.article, file: m.file, page: options.pageLabel, lines: short });
+      }
+      m.el.querySelector(':scope > .bm-body')?.remove();
+    }
+    measure.remove();
+    for (const [m, frameEls] of pending) m.el.append(...frameEls);
+    // Latin runs that may start a line with their margin: only where the measuring column did not
+    // already tell (a block whose runs all keep their margins there keeps them in its frames)
+    for (const [m, frameEls] of pending) {
+      for (const f of frameEls) if (mayTrim(f, m.blocks, splitInRun)) trimLineStarts(f);
+    }
+    drawRules(gridEl, report.modules!, g, pitch, L);
+    report.ms = Math.round(performance.now() - t0);
+    return report;
+
+    /**
+     * A module taller than its text: try every figure span (and, when the edition does not fix
+     * `figures`, the split / top / bottom arrangements); keep the one whose text ends closest to the
+     * module's bottom (then: fewest empty lines in all frames).
+     */
+    function refitFigures(m: Module, body: number): void {
+      const score = (): [number, number] => {
+        if (minBody(m) > body || !fits(m, body)) return [Infinity, Infinity];
+        const frames = framesFor(m, body);
+        const r = flow(m.blocks, frames, 0);
+        return [shortOf(frames, r.used), frames.reduce((a, f) => a + f.cap, 0) - r.used.reduce((a, b) => a + b, 0)];
+      };
+      const fixedSpan = m.spec.figureColumns !== undefined;
+      const fixedMode = m.spec.figures !== undefined;
+      const base = { span: m.spanOverride, mode: m.modeOverride };
+      let best = { ...base, score: score() };
+      const spans = fixedSpan ? [undefined] : range(1, m.columns);
+      const modes = fixedMode ? [undefined] : ['split', 'top', 'bottom'];
+      for (const span of spans) {
+        for (const mode of modes) {
+          m.spanOverride = span;
+          m.modeOverride = mode;
+          placeFigures(m, g, pitch, widthOf, measure);
+          const sc = score();
+          if (sc[0] < best.score[0] || (sc[0] === best.score[0] && sc[1] < best.score[1])) best = { span, mode, score: sc };
+        }
+      }
+      m.spanOverride = best.span;
+      m.modeOverride = best.mode;
+      placeFigures(m, g, pitch, widthOf, measure);
+    }
+  }
 }
 
 /** lines the text ends short of the module's end: empty lines in the last frame used and in the frames after it */
@@ -839,7 +868,7 @@ function drawRules(gridEl: HTMLElement, modules: ModuleReport[], g: GridOptions,
   }
 }
 
-(globalThis as unknown as { __banmian: unknown }).__banmian = { layout };
+(globalThis as unknown as { __banmian: unknown }).__banmian = { layout, prepare };
 
 /** Where the module's headline starts, in pt from the top of the page (the document's top: @page has no margin). */
 function titleTop(m: Module, geo: Geometry, where: string): number | undefined {

@@ -798,6 +798,20 @@ function urlBreaks(root: HTMLElement): void {
   }
 }
 
+/**
+ * What typesetText sets on its root before it measures: strictness, the Han–Latin space, flush left, breaks
+ * in URLs. The engine calls it before its first layout of the measuring column, so that typesetText
+ * measures in that layout; a second call changes nothing (and so costs no layout).
+ */
+export function prepareTypeset(root: HTMLElement, options: TypesetOptions): void {
+  if (root.dataset.bmStrictness !== options.strictness) root.dataset.bmStrictness = options.strictness;
+  const space = `${Math.max(0, options.hanLatinSpace)}em`;
+  if (root.style.getPropertyValue('--bm-han-latin') !== space) root.style.setProperty('--bm-han-latin', space);
+  // flush left while measuring: the room at a line's end is then read off one glyph
+  root.classList.add('bm-measuring');
+  urlBreaks(root);
+}
+
 /** Blocks of text inside root, innermost only. */
 function blocksOf(root: HTMLElement): HTMLElement[] {
   const all = [...root.querySelectorAll<HTMLElement>(BLOCK_SELECTOR)];
@@ -819,11 +833,7 @@ function measured(state: BlockState, report: TypesetReport): Measure {
 export function typesetText(root: HTMLElement, options: TypesetOptions): TypesetReport {
   const t0 = performance.now();
   const report = emptyReport();
-  root.dataset.bmStrictness = options.strictness;
-  root.style.setProperty('--bm-han-latin', `${Math.max(0, options.hanLatinSpace)}em`);
-  // flush left while measuring: the room at a line's end is then read off one glyph
-  root.classList.add('bm-measuring');
-  urlBreaks(root);
+  prepareTypeset(root, options);
   const states: BlockState[] = blocksOf(root).map((el) => ({
     el,
     lines0: 0,
