@@ -221,7 +221,7 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
   let layoutMs = 0;
   /** the picture's blocks, when the swap read them */
   let blocksRead: ReadBlocks | undefined;
-  /** font faces the page had loaded (or failed to load) when it was laid out: see printChecked */
+  /** font faces that had started loading (loaded, loading or failed) when the page was laid out: see the print below */
   let facesBefore = 0;
   if (parts && previous === parts.headKey) {
     // The tab shows a page with the same head (stylesheets, fonts): swap the body only. The
@@ -264,8 +264,8 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
         const t = performance.now();
         const report = await g.__banmian.layout(options);
         marks.push(performance.now());
-        // fonts.ready would lay the page out for the screen once more (Chromium updates style and layout
-        // there), 10-15 ms the print repeats for paper anyway: waited for only while a face loads
+        // fonts.ready makes Chromium update style and layout for the screen, which the print then does
+        // itself (as it must for paper): waited for only while a face loads
         if (document.fonts.status !== 'loaded') await document.fonts.ready;
         marks.push(performance.now());
         const ms = performance.now() - t;
