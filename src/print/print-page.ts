@@ -343,12 +343,7 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
     facesBefore = laid.faces;
     layoutMs = performance.now() - t;
   } else if (!job.layout) {
-    facesBefore = await page.evaluate(async () => {
-      await document.fonts.ready;
-      let faces = 0;
-      for (const face of document.fonts) if (face.status !== 'unloaded') faces++;
-      return faces;
-    });
+    facesBefore = await page.evaluate(facesWhenReady);
   }
   const t2 = performance.now();
   const t1 = t2 - layoutMs;
@@ -391,12 +386,7 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
   for (let again = 0; checked.faces > facesBefore && again < 3; again++) {
     D(`the print needed ${checked.faces - facesBefore} font faces the screen had not: printing again`);
     reprints.count++;
-    facesBefore = await page.evaluate(async () => {
-      await document.fonts.ready;
-      let faces = 0;
-      for (const face of document.fonts) if (face.status !== 'unloaded') faces++;
-      return faces;
-    });
+    facesBefore = await page.evaluate(facesWhenReady);
     printing = printToPdf(page, job.outline ?? false, timeout);
     printing.catch(() => undefined);
     checked = await checkPage(page, job.path, requests);
@@ -409,6 +399,19 @@ async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, tim
   if (parts) tabHeads.set(page, parts.headKey);
   const timings = { load: t1 - t0, layout: t2 - t1, pdf: t4 - t3, ...(picture === undefined ? {} : { picture }) };
   return { pdf, layout, requests, html, problems, timings };
+}
+
+/**
+ * In the page: wait for the fonts, then count the font faces that have started loading (loaded, loading
+ * or failed). A face never goes back to unloaded, so a count that grew later means a face was needed
+ * after this. (The swap and the checks count the same way inline: a function runs in the page as its
+ * source text and cannot call this one.)
+ */
+async function facesWhenReady(): Promise<number> {
+  await document.fonts.ready;
+  let faces = 0;
+  for (const face of document.fonts) if (face.status !== 'unloaded') faces++;
+  return faces;
 }
 
 /**
