@@ -12,6 +12,13 @@ import { visit } from 'unist-util-visit';
 import type { VFile } from 'vfile';
 import type { ImageInfo } from '../../parse/image-info.ts';
 
+declare module 'vfile' {
+  interface DataMap {
+    /** this file's image reader, when it is not the processor's (a processor kept for many runs) */
+    loadImage: ResolveImagesOptions['loadImage'];
+  }
+}
+
 export interface ResolveImagesOptions {
   /** the manuscript folder: images must be inside it */
   root: string;
@@ -75,7 +82,7 @@ export default function rehypeResolveImages(options: ResolveImagesOptions) {
         fail('image-outside', `image "${src}" is a link to a file outside the manuscript folder: copy the file itself into the folder`);
         continue;
       }
-      const info = await options.loadImage(absolute);
+      const info = await (file.data.loadImage ?? options.loadImage)(absolute);
       if ('error' in info) {
         fail(info.error.startsWith('not found') ? 'image-missing' : 'image-invalid', `image "${src}": ${info.error}`);
         continue;
