@@ -24,7 +24,8 @@ export interface PreviewOptions {
    * resolution of the early picture of a changed page, taken from the laid-out page before its PDF
    * is printed (default 48 dpi, at most dpi). The sharp picture of the PDF replaces it a moment later;
    * the early one only has to show at once where the text went: Chromium takes a 48-dpi picture of a
-   * broadsheet page in a third to a fifth of the time of a 110-dpi one.
+   * broadsheet page in a third to a fifth of the time of a 110-dpi one. A picture that would have more
+   * than PICTURE_PIXELS pixels at this resolution is taken at less (a whole article, a whole page).
    */
   draftDpi?: number;
   /**

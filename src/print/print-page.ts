@@ -518,6 +518,21 @@ function versionPictures(body: string, routes: Routes): string {
 /** One picture at a time: Chromium paints only the tab in front, so each tab comes to the front for its picture. */
 let pictureQueue: Promise<unknown> = Promise.resolve();
 
+/**
+ * The most pixels an early picture has. Chromium's picture costs about in proportion to its pixels
+ * (raster, compositing, copy and JPEG: 0.1-0.15 µs each here, and 10-15 ms whatever the size): a patch
+ * of a column or two is taken at the picture's scale, a bigger part at less, so that it still comes at
+ * once (a whole article of the seed page at 39 dpi instead of 48: 15-20 ms sooner; a whole broadsheet page
+ * at 28 dpi). It only shows where the text went: the picture of the PDF replaces it.
+ */
+export const PICTURE_PIXELS = 250_000;
+
+/** The scale of an early picture of `area` (CSS px): `scale`, or less when that would make more than PICTURE_PIXELS. */
+export function pictureScale(scale: number, area: { width: number; height: number }): number {
+  const pixels = area.width * area.height * scale * scale;
+  return pixels <= PICTURE_PIXELS ? scale : Math.sqrt(PICTURE_PIXELS / (area.width * area.height));
+}
+
 /** Margin around a changed block, CSS px: glyphs and rules paint a little outside their boxes. */
 const PATCH_MARGIN = 6;
 /** A change over more than this share of the page is taken as a whole picture. */
@@ -540,17 +555,22 @@ function takePicture(
     // read by the swap (nothing changed on the page since), or read now, installed for the swaps to come
     const { box, blocks, visible } = read ?? ((await page.evaluate(`(globalThis.__banmianReadBlocks = ${readBlocks.toString()})()`)) as ReadBlocks);
     const part: PicturePart = { blocks };
+    let at = scale;
     if (since) {
       const changed = changedArea(since, blocks);
       if (process.env.BANMIAN_DEBUG) console.error(`[banmian] picture: ${typeof changed === 'string' ? changed : JSON.stringify(changed)} of ${Math.round(blocks.width)}x${Math.round(blocks.height)} @${Math.round(performance.now())}`);
       if (changed === 'none') return undefined;
-      if (changed !== 'all') part.clip = snapToPixels(changed, scale, blocks);
+      if (changed !== 'all') {
+        at = pictureScale(scale, changed);
+        part.clip = snapToPixels(changed, at, blocks);
+      }
     }
+    if (!part.clip) at = pictureScale(scale, box);
     // (the tab in front may have changed since the swap read the blocks: the session knows which it is)
     if (!visible || session.frontTab() !== page) await page.bringToFront();
     session.inFront(page);
     const clip = part.clip ?? { x: 0, y: 0, width: box.width, height: box.height };
-    const jpeg = await page.screenshot({ type: 'jpeg', quality: 85, clip: { x: box.x + clip.x, y: box.y + clip.y, width: clip.width, height: clip.height, scale }, captureBeyondViewport: true });
+    const jpeg = await page.screenshot({ type: 'jpeg', quality: 85, clip: { x: box.x + clip.x, y: box.y + clip.y, width: clip.width, height: clip.height, scale: at }, captureBeyondViewport: true });
     return { jpeg, size: { width: box.width, height: box.height }, part };
   });
   const bounded = withTimeout(run, 5_000, 'the preview picture').catch(() => undefined);

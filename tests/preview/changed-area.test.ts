@@ -3,7 +3,7 @@
  * around the blocks that are new, gone or moved (print/print-page.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { changedArea, type PageBlocks } from '../../src/print/index.ts';
+import { changedArea, PICTURE_PIXELS, pictureScale, type PageBlocks } from '../../src/print/index.ts';
 
 const page = (blocks: PageBlocks['blocks'], width = 1000, height = 1400): PageBlocks => ({ width, height, blocks });
 const masthead: PageBlocks['blocks'][number] = ['m1', 0, 0, 1000, 200];
@@ -32,5 +32,18 @@ describe('changedArea', () => {
   it('is all when the page changed size or most of the page changed', () => {
     expect(changedArea(page([masthead]), page([masthead], 1000, 1500))).toBe('all');
     expect(changedArea(page([masthead, columnA]), page([['m2', 0, 0, 1000, 200], ['a2', 0, 220, 1000, 1000]]))).toBe('all');
+  });
+});
+
+describe('pictureScale', () => {
+  it('takes a small part at the scale asked for', () => {
+    expect(pictureScale(0.5, { width: 180, height: 1100 })).toBe(0.5);
+  });
+
+  it('takes a bigger part at less, at most PICTURE_PIXELS pixels, in the same proportions', () => {
+    const page = { width: 1474, height: 2060 };
+    const s = pictureScale(0.5, page);
+    expect(s).toBeLessThan(0.5);
+    expect(page.width * s * page.height * s).toBeCloseTo(PICTURE_PIXELS, -2);
   });
 });

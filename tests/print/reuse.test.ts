@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { build, createBuildCache, printRoutes } from '../../src/pipeline/index.ts';
-import { bodySwaps, BrowserSession, printPage } from '../../src/print/index.ts';
+import { bodySwaps, BrowserSession, PICTURE_PIXELS, printPage } from '../../src/print/index.ts';
 import { pipeStats } from '../../src/print/spawn-chrome.ts';
 import { loadTemplate, type Template } from '../../src/template/index.ts';
 import { scratchIn } from '../helpers/scratch.ts';
@@ -269,6 +269,33 @@ describe('choosing a tab to reuse', () => {
     expect(pictures).toHaveLength(1);
     expect(await tab.evaluate(() => document.visibilityState)).toBe('visible');
     expect(session.frontTab()).toBe(tab);
+  });
+
+  it('an early picture of a big page has at most PICTURE_PIXELS pixels; a small one is taken at the scale asked for', async () => {
+    const dir = scratch('picture-size');
+    mkdirSync(path.join(dir, 'm'), { recursive: true });
+    const routes = printRoutes(path.join(dir, 'm'), (await loadTemplate('broadsheet')) as Template);
+    const sized = (w: number, h: number) => ({ path: `/page/${w}.html`, routes: { ...routes, documents: { [`/page/${w}.html`]: `<!doctype html><html><head><meta charset="utf-8"><style>body{margin:0}</style></head><body><div class="bm-page" style="width:${w}px;height:${h}px;background:#fff"><p>版面</p></div></body></html>` } }, timeout: 30_000 });
+    /** width and height of a JPEG, from its frame header */
+    const jpegSize = (jpeg: Uint8Array) => {
+      for (let i = 2; i < jpeg.length; ) {
+        const marker = jpeg[i + 1]!;
+        if (marker >= 0xc0 && marker <= 0xc2) return { width: (jpeg[i + 7]! << 8) | jpeg[i + 8]!, height: (jpeg[i + 5]! << 8) | jpeg[i + 6]! };
+        i += 2 + ((jpeg[i + 2]! << 8) | jpeg[i + 3]!);
+      }
+      throw new Error('no frame header');
+    };
+    const shot = async (w: number, h: number, scale: number) => {
+      const pictures: Uint8Array[] = [];
+      await printPage(session, { ...sized(w, h), picture: { scale, onPicture: (jpeg) => pictures.push(jpeg) } });
+      expect(pictures).toHaveLength(1);
+      return jpegSize(pictures[0]!);
+    };
+    expect(await shot(400, 300, 0.5)).toEqual({ width: 200, height: 150 });
+    const big = await shot(1600, 2000, 0.5);
+    expect(big.width * big.height).toBeLessThanOrEqual(PICTURE_PIXELS);
+    expect(big.width * big.height).toBeGreaterThan(0.97 * PICTURE_PIXELS);
+    expect(Math.abs(big.width / big.height - 0.8)).toBeLessThan(0.01);
   });
 
   it('a cold build of several pages opens no blank tab: its reused tabs print other pages, not a page again', async () => {
