@@ -84,9 +84,6 @@ export const bodySwaps = { whole: 0, changed: 0, lost: 0 };
 /** For tests: pages printed again because the print needed a font face the screen had not loaded. */
 export const reprints = { count: 0 };
 
-/** Each tab's taking down of the page it printed last (see printPage): the next job waits for it. */
-const clearing = new WeakMap<Page, Promise<unknown>>();
-
 /**
  * The body each tab was given by its last swap, and that swap's id: the page keeps both, as
  * globalThis.__banmianBody, and takes a change only to the body of that id.
@@ -199,11 +196,6 @@ export async function printPage<R = unknown>(session: BrowserSession, job: Print
   } finally {
     tabJobs.delete(page);
     // a tab that failed or hung is not trusted again
-    // The page printed is no longer needed in the tab (a swap replaces it, and keeps what it reuses in
-    // the page's script, not in its document): taken down now, while the tab waits, and not by the next
-    // swap. Taking down a laid-out broadsheet page cost the swap 1-14 ms.
-    // (the next job in the tab waits for it: a page swapped in first would be taken down)
-    if (ok) clearing.set(page, page.evaluate(() => void (document.body.textContent = '')).catch(() => undefined));
     if (ok) await session.returnTab(key, page, job.path);
     else await page.close().catch(() => undefined);
   }
@@ -212,8 +204,6 @@ export async function printPage<R = unknown>(session: BrowserSession, job: Print
 async function runJob<R>(session: BrowserSession, page: Page, job: PrintJob, timeout: number): Promise<PrintResult<R>> {
   const requests: ServedLog = { blocked: [], served: [] };
   const t0 = performance.now();
-  await clearing.get(page);
-  clearing.delete(page);
   page.setDefaultTimeout(timeout);
   const served: ServedJob = { routes: job.routes, log: requests, navigations: 0 };
   tabJobs.set(page, served);

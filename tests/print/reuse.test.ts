@@ -94,25 +94,6 @@ describe('tab reuse', () => {
     expect(blocked).toContain('/etc/passwd');
   });
 
-  it('a tab takes down the page it printed while it waits (not in the next swap), and the next page prints whole', async () => {
-    const dir = scratch('swap-clear');
-    mkdirSync(path.join(dir, 'm'), { recursive: true });
-    const routes = printRoutes(path.join(dir, 'm'), (await loadTemplate('broadsheet')) as Template);
-    const head = `<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8"><title>T</title><link rel="stylesheet" href="/fonts/fonts.css"></head>`;
-    const pageWith = (body: string) => ({ path: '/page/9.html', routes: { ...routes, documents: { '/page/9.html': `${head}<body><div class="bm-page">${body}</div></body></html>` } }, timeout: 30_000 });
-    await printPage(session, pageWith(`<p style="font-family:'Noto Serif SC'">清空前的一稿。</p>`));
-    const tab = (await (await session.get()).pages()).find((p) => p.url().endsWith('/page/9.html'))!;
-    await expect.poll(() => tab.evaluate(() => document.body.childNodes.length), { timeout: 5_000 }).toBe(0);
-    // printed at once after a print (the taking down still on its way): the new page, whole
-    await printPage(session, pageWith(`<p style="font-family:'Noto Serif SC'">第二稿先到。</p>`));
-    const second = await printPage(session, pageWith(`<p style="font-family:'Noto Serif SC'">第三稿紧跟着。</p>`));
-    const file = path.join(dir, 'third.pdf');
-    writeFileSync(file, second.pdf);
-    const text = execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' }).replace(/\s+/g, '');
-    expect(text).toContain('第三稿紧跟着');
-    expect(text).not.toContain('第二稿');
-  });
-
   it('a swap sends the tab only what changed in its body, and the whole body when the tab lost the one it had', async () => {
     const dir = scratch('swap-change');
     mkdirSync(path.join(dir, 'm'), { recursive: true });
