@@ -531,8 +531,8 @@ const PATCH_MAX_SHARE = 0.6;
 /**
  * A JPEG of the laid-out page, or of the part of it that changed since `since`. It is only a preview of
  * what the PDF will show: when Chromium does not deliver it within a few seconds, there is no picture
- * (the screen waits for the PDF) rather than a stalled print. Chromium's picture costs in proportion to
- * the area taken (a third of a broadsheet page's width and height: about half the time of the whole).
+ * (the screen waits for the PDF) rather than a stalled print. Chromium's picture costs about in
+ * proportion to its pixels: a big part is taken at a lower scale (pictureScale).
  */
 function takePicture(
   session: BrowserSession,
