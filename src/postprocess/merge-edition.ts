@@ -23,6 +23,7 @@ import { clearParsePool, loadPooled, returnToPool } from './parse-pool.ts';
 import { setOutline, type OutlineEntry } from './outline.ts';
 import { setPageLabels } from './page-labels.ts';
 import { joinParts } from './write-pdf.ts';
+import { appendFinished } from './append-update.ts';
 import { addPrintMarks, type PrintMarksOptions } from './print-marks.ts';
 
 export type { PdfMetadata } from './metadata.ts';
@@ -67,13 +68,22 @@ const LOAD_OPTIONS = { updateMetadata: false, parseSpeed: Infinity } as const;
 
 const load = (pdf: Uint8Array) => PDFDocument.load(pdf, LOAD_OPTIONS);
 
-/** One page PDF as written next to the edition: Chromium's file plus metadata, bookmarks, label. */
+/**
+ * One page PDF as written next to the edition: Chromium's file plus metadata, bookmarks, label, as an
+ * update appended to it (append-update.ts); with print marks, which change the page, written whole.
+ */
 export async function finalizePage(page: EditionPage, meta: PdfMetadata, options: FinishOptions = {}): Promise<Uint8Array> {
   return finalizeLoaded(await load(page.pdf), page, meta, options);
 }
 
+/** `doc`: page.pdf parsed (finishing changes it) */
 async function finalizeLoaded(doc: PDFDocument, page: EditionPage, meta: PdfMetadata, options: FinishOptions): Promise<Uint8Array> {
+  const firstNew = doc.context.largestObjectNumber + 1;
   finish(doc, [page], meta, options);
+  if (!options.marks) {
+    const appended = appendFinished(page.pdf, doc, firstNew, meta.date, pageKey(page.pdf));
+    if (appended) return appended;
+  }
   return saveWithContentId(doc);
 }
 

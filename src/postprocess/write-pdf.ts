@@ -41,6 +41,11 @@ export function markChanging(object: PDFObject): void {
   unchanging.delete(object);
 }
 
+/** Whether `object` came unchanged from the parse pool and is never changed again (markUnchanging). */
+export function isUnchanging(object: PDFObject): boolean {
+  return unchanging.has(object);
+}
+
 
 const STREAM = Buffer.from('\nstream\n', 'latin1');
 const ENDSTREAM = Buffer.from('\nendstream', 'latin1');
@@ -62,6 +67,14 @@ function copyInto(object: PDFObject, buffer: Uint8Array, at: number): number {
   offset += contents.length;
   buffer.set(ENDSTREAM, offset);
   return offset + ENDSTREAM.length - at;
+}
+
+/** One object's bytes, as savePdf writes it between `n 0 obj` and `endobj`. */
+export function objectBytes(object: PDFObject): Uint8Array {
+  const bytes = new Uint8Array(sizeOf(object));
+  const n = copyInto(object, bytes, 0);
+  if (n !== bytes.length) throw new Error(`objectBytes: an object wrote ${n} bytes of ${bytes.length}`);
+  return bytes;
 }
 
 const latin1 = (s: string) => Buffer.from(s, 'latin1');

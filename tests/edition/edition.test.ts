@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PDFDocument } from 'pdf-lib';
-import { build } from '../../src/pipeline/index.ts';
+import { build, createBuildCache } from '../../src/pipeline/index.ts';
 import { clearPostprocessCache, finalizePage, mergeEdition, postprocessEdition, type EditionPage, type PdfMetadata } from '../../src/postprocess/index.ts';
 import { BrowserSession } from '../../src/print/index.ts';
 
@@ -51,6 +51,26 @@ describe('edition PDF', () => {
     const id = raw.match(/\/ID \[ <([0-9a-f]+)> <([0-9a-f]+)> \]/);
     expect(id?.[1]).toBe(id?.[2]);
   });
+
+  it('writes a page file as the printed PDF with an update appended: the printed bytes kept, the clock gone', async () => {
+    const cache = createBuildCache();
+    const out = path.join(tmp, 'appended');
+    const r = await build(fixture, { outDir: out, session, cache });
+    expect(r.ok).toBe(true);
+    const printed = Buffer.from([...cache.pages.values()].find((p) => p.label === '1')!.pdf).toString('latin1');
+    const file = readFileSync(path.join(out, 'page-01.pdf')).toString('latin1');
+    const clock = /\/(CreationDate|ModDate) \(D:(\d{14})/g;
+    // Chromium's bytes first, its clock's digits replaced with the edition's date
+    expect([...printed.matchAll(clock)]).toHaveLength(2);
+    expect(file.slice(0, printed.length)).toBe(printed.replace(clock, (_, key: string) => `/${key} (D:20240305000000`));
+    // then the update: catalog, info dictionary, bookmarks, XMP packet, pointing back at Chromium's table
+    const update = file.slice(printed.length);
+    expect(update).toMatch(/\/Prev \d+/);
+    expect(update).toContain('/Outlines');
+    expect([...file.matchAll(clock)].map((m) => m[2])).toEqual(['20240305000000', '20240305000000', '20240305000000', '20240305000000']);
+    execFileSync('qpdf', ['--check', path.join(out, 'page-01.pdf')]);
+    expect(execFileSync('pdfinfo', [path.join(out, 'page-01.pdf')], { encoding: 'utf8' })).toMatch(/Title:\s+测试日报 2024-03-05 第321期 第1版/);
+  }, 120_000);
 
   it('has bookmarks: page → articles by headline, pointing at the right page', () => {
     const outlines = qpdfJson(path.join(a, 'edition.pdf'), 'outlines').outlines as { title: string; destpageposfrom1: number; kids: { title: string; destpageposfrom1: number; dest: unknown[] }[] }[];
