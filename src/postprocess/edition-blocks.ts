@@ -42,7 +42,7 @@ import {
   type PDFObject,
 } from 'pdf-lib';
 import { setPlaceholderId, writeId } from './metadata.ts';
-import { trailerAfterXref } from './write-pdf.ts';
+import { isUnchanging, trailerAfterXref } from './write-pdf.ts';
 
 const N = (n: string) => PDFName.of(n);
 /** where a block's copies refer to the structure tree root and to the page tree (outside the block) */
@@ -121,6 +121,10 @@ class Writer {
   bytes: Uint8Array;
   length = 0;
   slots: number[] = [];
+  /** the references written, in order (each a REF slot) */
+  refs: PDFRef[] = [];
+  /** set when an object written is one of the block's own pages or their annotations (written by role, not by bytes alone) */
+  special = false;
   constructor(
     private readonly c: Copying,
     capacity = 1 << 12,
@@ -163,15 +167,18 @@ class Writer {
       const n = this.c.map.get(o);
       if (n === undefined) throw new Error(`edition: a reference not copied (${o.tag})`);
       this.slot(REF, n);
+      this.refs.push(o);
       this.ascii(' 0 R');
     } else if (o instanceof PDFPageLeaf) {
       const own = this.c.ownPages.has(o);
+      this.special = true;
       this.ascii('<<\n');
       for (const [key, value] of this.c.pageEntries(o)) this.entry(key, value, own && key === STRUCT_PARENTS);
       if (own) this.entry(PARENT, PAGE_TREE_REF, false);
       this.ascii('>>');
     } else if (o instanceof PDFDict) {
       const annotation = this.c.annotations.has(o);
+      if (annotation) this.special = true;
       this.ascii('<<\n');
       for (const [key, value] of (o as unknown as { dict: Map<PDFName, PDFObject> }).dict) this.entry(key, value, annotation && key === STRUCT_PARENT);
       this.ascii('>>');
@@ -213,6 +220,46 @@ class Writer {
     this.byte(0x0a);
   }
 
+  /**
+   * An indirect object's body (between `n 0 obj` and `endobj`). One that came unchanged from the parse
+   * pool is written as its bytes the last time, its references renumbered: a rebuild's page PDF has
+   * ~1,400 such objects of ~1,440, most of them small dictionaries of the structure tree. Streams
+   * are written anew (their contents are most of their bytes: nothing to save by keeping a copy).
+   */
+  indirect(o: PDFObject): void {
+    const kept = templates.get(o);
+    if (kept) {
+      editionStats.kept++;
+      const base = this.length;
+      this.raw(kept.bytes);
+      let r = 0;
+      for (let i = 0; i < kept.slots.length; i += 3) {
+        const kind = kept.slots[i + 1]!;
+        if (kind === REF) {
+          const ref = kept.refs[r++]!;
+          const n = this.c.map.get(ref);
+          if (n === undefined) throw new Error(`edition: a reference not copied (${ref.tag})`);
+          this.slots.push(base + kept.slots[i]!, REF, n);
+          this.refs.push(ref);
+        } else this.slots.push(base + kept.slots[i]!, kind, kept.slots[i + 2]!);
+      }
+      return;
+    }
+    const start = this.length;
+    const firstSlot = this.slots.length;
+    const firstRef = this.refs.length;
+    this.special = false;
+    this.object(o);
+    if (this.special || o instanceof PDFStream || !isUnchanging(o)) return;
+    const slots = new Int32Array(this.slots.length - firstSlot);
+    for (let i = 0; i < slots.length; i += 3) {
+      slots[i] = this.slots[firstSlot + i]! - start;
+      slots[i + 1] = this.slots[firstSlot + i + 1]!;
+      slots[i + 2] = this.slots[firstSlot + i + 2]!;
+    }
+    templates.set(o, { bytes: this.bytes.slice(start, this.length), slots, refs: this.refs.slice(firstRef) });
+  }
+
   /** the template written so far; starts a new one */
   take(): Template {
     // a writer that was given room for about what it wrote keeps its array (no copy)
@@ -221,9 +268,17 @@ class Writer {
     if (fits) this.bytes = new Uint8Array(1 << 12);
     this.length = 0;
     this.slots = [];
+    this.refs = [];
     return t;
   }
 }
+
+/**
+ * What each unchanging object (parse-pool.ts: never changed again) was written as in a block: its bytes
+ * with slots relative to its start, and the references of its REF slots (their numbers are the
+ * block's, looked up again each time). Kept with the object, dropped with it.
+ */
+const templates = new WeakMap<PDFObject, { bytes: Uint8Array; slots: Int32Array; refs: PDFRef[] }>();
 
 /** One template of one object (a parent-tree value, a /K entry). */
 function templateOf(o: PDFObject, w: Writer): Template {
@@ -236,9 +291,10 @@ const ENDOBJ = '\nendobj\n\n';
 /**
  * For tests and benchmarks, since the process started: page PDFs copied and
  * written as a block; blocks written from their template (new, or their
- * numbers changed); blocks copied as the bytes of the edition before.
+ * numbers changed); blocks copied as the bytes of the edition before; objects
+ * written into a block as their bytes in a block before (Writer.indirect).
  */
-export const editionStats = { made: 0, filled: 0, reused: 0 };
+export const editionStats = { made: 0, filled: 0, reused: 0, kept: 0 };
 
 /**
  * A page PDF as a block: its objects as mergeLoaded copies them (ObjectCopier:
@@ -361,7 +417,7 @@ export function makeBlock(src: PDFDocument, size = 1 << 16): Block {
     numbers.push(n);
     w.slot(HEAD, n);
     w.ascii(' 0 obj\n');
-    w.object(object);
+    w.indirect(object);
     w.ascii(ENDOBJ);
   }
   const body = w.take();
