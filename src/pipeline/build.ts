@@ -22,6 +22,7 @@ import {
   TEMPLATES_DIR,
   type Template,
 } from '../template/index.ts';
+import { collectWhenIdle } from './idle-gc.ts';
 import { layOutPages, type LaidOutPage } from './lay-out-pages.ts';
 import { processArticle, type ProcessedArticle } from './process-articles.ts';
 import { writeAtomically, type FileData } from './write-outputs.ts';
@@ -123,6 +124,8 @@ export async function build(input: string, options: BuildOptions): Promise<Build
     // Chromium was killed once the pages were printed; here its exit is awaited, and a session
     // that printed nothing (manuscript errors) is closed
     if (own) await session.close();
+    // a rebuilding process (it keeps a build cache) collects this build's young garbage while it waits
+    if (options.cache) collectWhenIdle();
   }
 }
 

@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { watchManuscript } from '../parse/index.ts';
+import { collectWhenIdle } from '../pipeline/index.ts';
 import type { BrowserSession, PageBlocks } from '../print/index.ts';
 import { pageFindings, pageGrid, pageLayoutOf, type Finding } from '../proof/findings.ts';
 import { renderEdition, type PageCache } from '../proof/render-pages.ts';
@@ -184,6 +185,8 @@ export async function startPreview(input: string, options: PreviewOptions): Prom
     } finally {
       building = false;
       updated = Date.now();
+      // this rebuild's young garbage, collected while the desk reads the page (not in the next rebuild)
+      collectWhenIdle();
     }
     send('update', state());
     log(`laid out ${result.rendered.length ? `page(s) ${result.rendered.map((i) => pages.get(i)?.label ?? i + 1).join(', ')}` : 'nothing new'}${result.cached.length ? `; ${result.cached.length} unchanged` : ''}`);
