@@ -13,7 +13,7 @@ const browser = await puppeteer.launch({
   executablePath: process.env.BANMIAN_CHROME ?? '/usr/bin/chromium',
   headless: true,
   userDataDir: profile,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--font-render-hinting=none', '--disable-frame-rate-limit'],
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', '--font-render-hinting=none', '--disable-frame-rate-limit', '--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup'],
 });
 try {
   const page = await browser.newPage();

@@ -121,6 +121,19 @@ describe('cold start', () => {
     expect(args.some((a) => a.startsWith('--remote-debugging-port'))).toBe(false);
   });
 
+  it('starts no browser UI pages: the address bar suggestion list is not built as a page at launch', async () => {
+    const browser = await session.get();
+    // (Chromium builds it a moment after launch, when it is on)
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const cdp = await browser.target().createCDPSession();
+    try {
+      const { targetInfos } = await cdp.send('Target.getTargets');
+      expect(targetInfos.filter((t) => t.url.startsWith('chrome://')).map((t) => t.url)).toEqual([]);
+    } finally {
+      await cdp.detach();
+    }
+  });
+
   it('spawns Chromium with the flags puppeteer.launch() would pass (some shape the PDF: tagged, outline, colour profile)', () => {
     const ours = ['--disable-gpu', '--disable-features=SpareRendererForSitePerProcess'];
     const theirs = puppeteer.defaultArgs({ headless: true, args: [...ours], userDataDir: '/tmp/profile' });
