@@ -2,9 +2,10 @@
  * A rebuilding process's young garbage, collected while it waits, not in its next build. A build
  * leaves V8's young generation nearly full, and the scavenge that empties it (3–10 ms on the test
  * machine) then fell into the next build's first step, the transform, in 12 of 16 warm rebuilds
- * (measured with --trace-gc). After a build that was given a build cache (watch, preview, the
- * benchmark's warm rows), a minor collection is scheduled for when the event loop is next free:
- * after the caller has its result, while it waits for the next save.
+ * (measured with --trace-gc). After a build that was given a build cache (`build --watch`, the
+ * benchmark's warm rows; build.ts) and after each preview rebuild (preview/server.ts), a minor
+ * collection is scheduled for when the event loop is next free: after the caller has its result,
+ * while it waits for the next save.
  *
  * V8's `gc()` is not exposed to scripts by default; it is taken from a fresh context after
  * allowing it (`--expose-gc` set at run time, the documented flag). Where that fails, nothing is
